@@ -1,0 +1,48 @@
+/**
+ * The one catalogue of error codes the broker answers with. Each code has exactly one HTTP
+ * status, declared in `common/http/error-status.ts`.
+ */
+export const ErrorCode = {
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  INVALID_TOPIC_NAME: 'INVALID_TOPIC_NAME',
+  INVALID_PARTITION_COUNT: 'INVALID_PARTITION_COUNT',
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  TOPIC_NOT_FOUND: 'TOPIC_NOT_FOUND',
+  PARTITION_NOT_FOUND: 'PARTITION_NOT_FOUND',
+  TOPIC_ALREADY_EXISTS: 'TOPIC_ALREADY_EXISTS',
+  OFFSET_OUT_OF_RANGE: 'OFFSET_OUT_OF_RANGE',
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
+  REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  NOT_READY: 'NOT_READY',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The error body every transport answers with. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** A failure the client can act on: a stable code, a human message and optional details. */
+export class BrokerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'BrokerError';
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}

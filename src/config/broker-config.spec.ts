@@ -1,0 +1,48 @@
+import { ConfigError, loadBrokerConfig } from './broker-config';
+
+describe('loadBrokerConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadBrokerConfig({});
+    expect(config).toMatchObject({
+      httpPort: 8080,
+      dataDir: './data',
+      storageSync: 'normal',
+      autoCreateTopics: true,
+      defaultPartitions: 1,
+      maxPartitions: 1024,
+      defaultRetentionMs: 7 * 24 * 3600 * 1000,
+      defaultMaxMessageBytes: 1024 * 1024,
+    });
+  });
+
+  it('reads WEIR_* variables and ignores others', () => {
+    const config = loadBrokerConfig({
+      WEIR_HTTP_PORT: '9090',
+      WEIR_STORAGE_SYNC: 'full',
+      WEIR_AUTO_CREATE_TOPICS: 'false',
+      PATH: '/bin',
+    });
+    expect(config.httpPort).toBe(9090);
+    expect(config.storageSync).toBe('full');
+    expect(config.autoCreateTopics).toBe(false);
+  });
+
+  it('lists every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadBrokerConfig({ WEIR_HTTP_PORT: 'eighty', WEIR_STORAGE_SYNC: 'sometimes' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('WEIR_HTTP_PORT');
+    expect(problems).toContain('WEIR_STORAGE_SYNC');
+  });
+
+  it('refuses a default partition count above the maximum', () => {
+    expect(() =>
+      loadBrokerConfig({ WEIR_DEFAULT_PARTITIONS: '8', WEIR_MAX_PARTITIONS: '4' }),
+    ).toThrow(ConfigError);
+  });
+});

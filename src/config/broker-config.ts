@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'on');
+
+/**
+ * Every WEIR_* environment variable, its default and its range. This is the only place that
+ * reads configuration; the rest of the broker receives a `BrokerConfig`.
+ */
+const environmentSchema = z.object({
+  /** TCP port of the HTTP and WebSocket server; 0 picks a free one. */
+  WEIR_HTTP_PORT: integer(8080, 0, 65535),
+  /** Interface to listen on. */
+  WEIR_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Directory that holds the SQLite database (`weir.db`). */
+  WEIR_DATA_DIR: z.string().min(1).default('./data'),
+  /** `normal`: WAL with synchronous=NORMAL (survives a process crash); `full`: fsync per commit. */
+  WEIR_STORAGE_SYNC: z.enum(['normal', 'full']).default('normal'),
+  /** Create a topic on first produce to it. */
+  WEIR_AUTO_CREATE_TOPICS: flag(true),
+  /** Partitions of an auto-created topic and the default of `POST /topics`. */
+  WEIR_DEFAULT_PARTITIONS: integer(1, 1, 1024),
+  /** Largest partition count a topic may have. */
+  WEIR_MAX_PARTITIONS: integer(1024, 1, 1024),
+  /** Default `retentionMs` of a new topic; -1 keeps forever. */
+  WEIR_DEFAULT_RETENTION_MS: integer(7 * DAY_MS, -1),
+  /** Default `maxMessageBytes` of a new topic (key + value + headers of one record). */
+  WEIR_DEFAULT_MAX_MESSAGE_BYTES: integer(MIB, 1, 64 * MIB),
+  /** Largest number of records in one produce request. */
+  WEIR_MAX_BATCH_RECORDS: integer(10_000, 1, 1_000_000),
+  /** Largest HTTP body / WebSocket frame in bytes. */
+  WEIR_MAX_REQUEST_BYTES: integer(16 * MIB, 1024, 1024 * MIB),
+  /** Cap on `maxRecords` of one read. */
+  WEIR_MAX_READ_RECORDS: integer(10_000, 1, 1_000_000),
+  /** Cap on `waitMs` of one long-poll. */
+  WEIR_MAX_WAIT_MS: integer(30_000, 0, 300_000),
+  /** How often the retention cleaner runs. */
+  WEIR_RETENTION_INTERVAL_MS: integer(60_000, 10, DAY_MS),
+  /** Pino log level. */
+  WEIR_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+});
+
+/** The broker's validated configuration. Sizes are bytes, durations milliseconds. */
+export interface BrokerConfig {
+  httpPort: number;
+  httpHost: string;
+  dataDir: string;
+  storageSync: 'normal' | 'full';
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  maxPartitions: number;
+  defaultRetentionMs: number;
+  defaultMaxMessageBytes: number;
+  maxBatchRecords: number;
+  maxRequestBytes: number;
+  maxReadRecords: number;
+  maxWaitMs: number;
+  retentionIntervalMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Thrown at start-up with every bad variable listed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the WEIR_* variables of `env`; fails fast listing every problem. */
+export function loadBrokerConfig(env: Record<string, string | undefined>): BrokerConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name.startsWith('WEIR_') && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const config: BrokerConfig = {
+    httpPort: e.WEIR_HTTP_PORT,
+    httpHost: e.WEIR_HTTP_HOST,
+    dataDir: e.WEIR_DATA_DIR,
+    storageSync: e.WEIR_STORAGE_SYNC,
+    autoCreateTopics: e.WEIR_AUTO_CREATE_TOPICS,
+    defaultPartitions: e.WEIR_DEFAULT_PARTITIONS,
+    maxPartitions: e.WEIR_MAX_PARTITIONS,
+    defaultRetentionMs: e.WEIR_DEFAULT_RETENTION_MS,
+    defaultMaxMessageBytes: e.WEIR_DEFAULT_MAX_MESSAGE_BYTES,
+    maxBatchRecords: e.WEIR_MAX_BATCH_RECORDS,
+    maxRequestBytes: e.WEIR_MAX_REQUEST_BYTES,
+    maxReadRecords: e.WEIR_MAX_READ_RECORDS,
+    maxWaitMs: e.WEIR_MAX_WAIT_MS,
+    retentionIntervalMs: e.WEIR_RETENTION_INTERVAL_MS,
+    logLevel: e.WEIR_LOG_LEVEL,
+  };
+  const problems: string[] = [];
+  if (config.defaultPartitions > config.maxPartitions) {
+    problems.push('WEIR_DEFAULT_PARTITIONS: must not exceed WEIR_MAX_PARTITIONS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

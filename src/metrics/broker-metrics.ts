@@ -1,0 +1,104 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Offsets and size of one partition, as reported at scrape time. */
+export interface PartitionSample {
+  topic: string;
+  partition: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  bytes: number;
+}
+
+/**
+ * The broker's metrics, on a private registry. Methods are named after what happened; gauges
+ * that describe state are filled at scrape time from the collectors that modules register.
+ */
+export class BrokerMetrics {
+  readonly registry = new Registry();
+  private readonly collectors: Array<() => void> = [];
+
+  private readonly recordsProduced = new Counter({
+    name: 'weir_records_produced_total',
+    help: 'Records appended to the log by producers.',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  private readonly bytesProduced = new Counter({
+    name: 'weir_produced_bytes_total',
+    help: 'Bytes (key, value and headers) appended to the log by producers.',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  private readonly recordsDeletedByRetention = new Counter({
+    name: 'weir_retention_deleted_records_total',
+    help: 'Records deleted from the head of the log by retention.',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  private readonly logStartOffset = new Gauge({
+    name: 'weir_log_start_offset',
+    help: 'First offset still in the log, per partition.',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  private readonly logEndOffset = new Gauge({
+    name: 'weir_log_end_offset',
+    help: 'Next offset to be written, per partition.',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  private readonly partitionBytes = new Gauge({
+    name: 'weir_partition_bytes',
+    help: 'Bytes held by a partition.',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  private readonly requestDuration = new Histogram({
+    name: 'weir_request_duration_seconds',
+    help: 'Time to answer a request, by transport and operation.',
+    labelNames: ['transport', 'type'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  recordProduced(topic: string, records: number, bytes: number): void {
+    this.recordsProduced.inc({ topic }, records);
+    this.bytesProduced.inc({ topic }, bytes);
+  }
+
+  retentionDeleted(topic: string, records: number): void {
+    this.recordsDeletedByRetention.inc({ topic }, records);
+  }
+
+  requestAnswered(transport: 'http' | 'ws', type: string, seconds: number): void {
+    this.requestDuration.observe({ transport, type }, seconds);
+  }
+
+  /** Replaces the per-partition gauges with `samples`. */
+  reportPartitions(samples: readonly PartitionSample[]): void {
+    this.logStartOffset.reset();
+    this.logEndOffset.reset();
+    this.partitionBytes.reset();
+    for (const s of samples) {
+      const labels = { topic: s.topic, partition: String(s.partition) };
+      this.logStartOffset.set(labels, s.logStartOffset);
+      this.logEndOffset.set(labels, s.logEndOffset);
+      this.partitionBytes.set(labels, s.bytes);
+    }
+  }
+
+  /** Registers a callback that refreshes state gauges before each scrape. */
+  addCollector(collect: () => void): void {
+    this.collectors.push(collect);
+  }
+
+  /** The Prometheus text exposition, state gauges freshly computed. */
+  async render(): Promise<string> {
+    for (const collect of this.collectors) collect();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,223 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { BROKER_CONFIG } from '../../common/core.module';
+import { BrokerError, ErrorCode } from '../../common/errors';
+import { EncodedRecord, StoredRecord } from '../../common/log-record';
+import type { BrokerConfig } from '../../config/broker-config';
+import { BrokerMetrics } from '../../metrics/broker-metrics';
+import { GroupCommit } from '../../persistence/group-commit';
+import { MissingPartitionError, RecordLogStore } from '../../persistence/record-log.store';
+import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { choosePartition, RoundRobin } from './domain/partitioner';
+import {
+  decodeRecord,
+  encodeRecord,
+  keyBytes,
+  RecordInput,
+  RecordView,
+} from './domain/record-codec';
+import { LogWaiters, partitionKey } from './log-waiters';
+import { TopicsService } from './topics.service';
+
+/** Where a produced record landed. */
+export interface RecordPosition {
+  partition: number;
+  offset: number;
+}
+
+/** A page of one partition, as `GET .../records` answers it. */
+export interface PartitionPage {
+  records: RecordView[];
+  nextOffset: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/** Raw stored records of one partition, for consumers inside the broker. */
+export interface StoredPage {
+  records: StoredRecord[];
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+/**
+ * Produce and read: the log's data path. A produce is answered only after its group-commit
+ * transaction committed; long-poll readers are woken right after that commit.
+ */
+@Injectable()
+export class RecordLogService implements BeforeApplicationShutdown {
+  private readonly waiters: LogWaiters;
+  private readonly roundRobin = new Map<number, RoundRobin>();
+
+  constructor(
+    @Inject(TopicsService) private readonly topics: TopicsService,
+    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
+  ) {
+    this.waiters = new LogWaiters(clock);
+  }
+
+  /** Answers pending long-polls before the server closes, so that it can finish. */
+  beforeApplicationShutdown(): void {
+    this.waiters.close();
+  }
+
+  /**
+   * Appends `inputs` to `topicName` and resolves with each record's position, in request order,
+   * once they are durable. The request is all or nothing: a bad record fails it whole.
+   */
+  async produce(topicName: string, inputs: readonly RecordInput[]): Promise<RecordPosition[]> {
+    if (inputs.length > this.config.maxBatchRecords) {
+      throw new BrokerError(
+        ErrorCode.BATCH_TOO_LARGE,
+        `A produce request may hold at most ${this.config.maxBatchRecords} records, got ${inputs.length}`,
+      );
+    }
+    const topic = this.topics.getOrCreate(topicName);
+    const byPartition = this.encodeBatch(topic, inputs);
+    let positions: RecordPosition[];
+    try {
+      positions = await this.groupCommit.submit(() =>
+        this.appendBatch(topic, inputs.length, byPartition),
+      );
+    } catch (error) {
+      if (error instanceof MissingPartitionError) {
+        throw new BrokerError(ErrorCode.TOPIC_NOT_FOUND, `Topic '${topicName}' was deleted`);
+      }
+      throw error;
+    }
+    let bytes = 0;
+    for (const group of byPartition.values()) for (const r of group.records) bytes += r.sizeBytes;
+    this.metrics.recordProduced(topic.name, inputs.length, bytes);
+    for (const partition of byPartition.keys())
+      this.waiters.notify(partitionKey(topic.id, partition));
+    return positions;
+  }
+
+  /**
+   * Reads up to `maxRecords` from `offset` (default: the log start). When there is nothing at
+   * `offset` yet, waits up to `waitMs` for a produce to it. Below the log start or beyond the
+   * log end: `OFFSET_OUT_OF_RANGE`.
+   */
+  async read(
+    topicName: string,
+    partition: number,
+    offset: number | undefined,
+    maxRecords: number,
+    waitMs: number,
+  ): Promise<PartitionPage> {
+    const topic = this.topics.get(topicName);
+    const page = await this.readStored(topic, partition, offset, maxRecords, waitMs);
+    const records = page.records.map((r) => decodeRecord(topic.name, partition, r));
+    const last = page.records[page.records.length - 1];
+    return {
+      records,
+      nextOffset: last ? last.offset + 1 : (offset ?? page.logStartOffset),
+      logStartOffset: page.logStartOffset,
+      logEndOffset: page.logEndOffset,
+    };
+  }
+
+  /** Like `read`, but answers the stored form, for modules that consume the log. */
+  async readStored(
+    topic: TopicRow,
+    partition: number,
+    offset: number | undefined,
+    maxRecords: number,
+    waitMs: number,
+  ): Promise<StoredPage> {
+    const limit = Math.min(maxRecords, this.config.maxReadRecords);
+    const deadlineMs = this.clock.now() + Math.min(waitMs, this.config.maxWaitMs);
+    for (;;) {
+      const state = this.topicStore.partitionState(topic.id, partition);
+      if (!state) {
+        throw new BrokerError(
+          ErrorCode.PARTITION_NOT_FOUND,
+          `Topic '${topic.name}' has no partition ${partition}`,
+        );
+      }
+      const from = offset ?? state.logStartOffset;
+      if (from < state.logStartOffset || from > state.logEndOffset) {
+        throw new BrokerError(
+          ErrorCode.OFFSET_OUT_OF_RANGE,
+          `Offset ${from} is outside [${state.logStartOffset}, ${state.logEndOffset}] of ${topic.name}/${partition}`,
+          { logStartOffset: state.logStartOffset, logEndOffset: state.logEndOffset },
+        );
+      }
+      const remainingMs = deadlineMs - this.clock.now();
+      if (from < state.logEndOffset || remainingMs <= 0 || this.waiters.isClosed) {
+        return {
+          records: from < state.logEndOffset ? this.log.read(topic.id, partition, from, limit) : [],
+          logStartOffset: state.logStartOffset,
+          logEndOffset: state.logEndOffset,
+        };
+      }
+      await this.waiters.waitForAny([partitionKey(topic.id, partition)], remainingMs);
+      if (this.topics.find(topic.name)?.id !== topic.id) {
+        throw new BrokerError(ErrorCode.TOPIC_NOT_FOUND, `Topic '${topic.name}' was deleted`);
+      }
+    }
+  }
+
+  /** Sleeps until any of the partitions gets a record, or `timeoutMs` passes. */
+  waitForRecords(
+    partitions: ReadonlyArray<{ topicId: number; partition: number }>,
+    timeoutMs: number,
+  ): Promise<void> {
+    return this.waiters.waitForAny(
+      partitions.map((p) => partitionKey(p.topicId, p.partition)),
+      Math.min(timeoutMs, this.config.maxWaitMs),
+    );
+  }
+
+  private encodeBatch(
+    topic: TopicRow,
+    inputs: readonly RecordInput[],
+  ): Map<number, { records: EncodedRecord[]; indexes: number[] }> {
+    const appendTimeMs = this.clock.now();
+    let rr = this.roundRobin.get(topic.id);
+    if (!rr) this.roundRobin.set(topic.id, (rr = new RoundRobin()));
+    const sticky = rr.take(topic.partitions);
+    const byPartition = new Map<number, { records: EncodedRecord[]; indexes: number[] }>();
+    inputs.forEach((input, index) => {
+      if (input.partition !== undefined && input.partition >= topic.partitions) {
+        throw new BrokerError(
+          ErrorCode.PARTITION_NOT_FOUND,
+          `records[${index}]: topic '${topic.name}' has ${topic.partitions} partitions, no partition ${input.partition}`,
+          { index },
+        );
+      }
+      const encoded = encodeRecord(input, appendTimeMs);
+      if (encoded.sizeBytes > topic.config.maxMessageBytes) {
+        throw new BrokerError(
+          ErrorCode.RECORD_TOO_LARGE,
+          `records[${index}] is ${encoded.sizeBytes} bytes; topic '${topic.name}' accepts at most ${topic.config.maxMessageBytes}`,
+          { index, sizeBytes: encoded.sizeBytes, maxMessageBytes: topic.config.maxMessageBytes },
+        );
+      }
+      const partition = choosePartition(topic.partitions, sticky, keyBytes(input), input.partition);
+      let group = byPartition.get(partition);
+      if (!group) byPartition.set(partition, (group = { records: [], indexes: [] }));
+      group.records.push(encoded);
+      group.indexes.push(index);
+    });
+    return byPartition;
+  }
+
+  private appendBatch(
+    topic: TopicRow,
+    count: number,
+    byPartition: Map<number, { records: EncodedRecord[]; indexes: number[] }>,
+  ): RecordPosition[] {
+    const positions = new Array<RecordPosition>(count);
+    for (const [partition, group] of byPartition) {
+      const base = this.log.append(topic.id, partition, group.records);
+      group.indexes.forEach((index, i) => (positions[index] = { partition, offset: base + i }));
+    }
+    return positions;
+  }
+}

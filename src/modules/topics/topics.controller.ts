@@ -1,0 +1,120 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { Route } from '../../common/http/route-spec';
+import { RecordLogService } from './record-log.service';
+import type { PartitionPage, RecordPosition } from './record-log.service';
+import type {
+  CreateTopicBody,
+  ProduceBody,
+  ReadQuery,
+  TopicView,
+  UpdateTopicBody,
+} from './topics.schemas';
+import {
+  createTopicSchema,
+  partitionParamsSchema,
+  produceResultSchema,
+  produceSchema,
+  readQuerySchema,
+  readResultSchema,
+  topicListSchema,
+  topicParamsSchema,
+  topicViewSchema,
+  updateTopicSchema,
+} from './topics.schemas';
+import { TopicsService } from './topics.service';
+
+@Controller('topics')
+export class TopicsController {
+  constructor(
+    @Inject(TopicsService) private readonly topics: TopicsService,
+    @Inject(RecordLogService) private readonly recordLog: RecordLogService,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @Route({
+    summary: 'Create a topic',
+    body: createTopicSchema,
+    response: topicViewSchema,
+    status: 201,
+  })
+  create(@Body() body: CreateTopicBody): TopicView {
+    return this.topics.describe(this.topics.create(body.name, body.partitions, body.config));
+  }
+
+  @Get()
+  @Route({ summary: 'List topics', response: topicListSchema })
+  list(): { topics: TopicView[] } {
+    return { topics: this.topics.list().map((row) => this.topics.describe(row)) };
+  }
+
+  @Get(':topic')
+  @Route({ summary: 'Describe a topic', params: topicParamsSchema, response: topicViewSchema })
+  describe(@Param('topic') topic: string): TopicView {
+    return this.topics.describe(this.topics.get(topic));
+  }
+
+  @Patch(':topic')
+  @Route({
+    summary: 'Grow partitions or change config',
+    params: topicParamsSchema,
+    body: updateTopicSchema,
+    response: topicViewSchema,
+  })
+  update(@Param('topic') topic: string, @Body() body: UpdateTopicBody): TopicView {
+    return this.topics.describe(this.topics.update(topic, body));
+  }
+
+  @Delete(':topic')
+  @HttpCode(204)
+  @Route({ summary: 'Delete a topic and its records', params: topicParamsSchema, status: 204 })
+  remove(@Param('topic') topic: string): void {
+    this.topics.delete(topic);
+  }
+
+  @Post(':topic/records')
+  @HttpCode(200)
+  @Route({
+    summary: 'Produce records; answered once they are durable',
+    params: topicParamsSchema,
+    body: produceSchema,
+    response: produceResultSchema,
+  })
+  async produce(
+    @Param('topic') topic: string,
+    @Body() body: ProduceBody,
+  ): Promise<{ offsets: RecordPosition[] }> {
+    return { offsets: await this.recordLog.produce(topic, body.records) };
+  }
+
+  @Get(':topic/partitions/:partition/records')
+  @Route({
+    summary: 'Read a partition from an offset, optionally long-polling',
+    params: partitionParamsSchema,
+    query: readQuerySchema,
+    response: readResultSchema,
+  })
+  read(
+    @Param() params: { topic: string; partition: number },
+    @Query() query: ReadQuery,
+  ): Promise<PartitionPage> {
+    return this.recordLog.read(
+      params.topic,
+      params.partition,
+      query.offset,
+      query.maxRecords,
+      query.waitMs,
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { BrokerError, ErrorCode } from '../common/errors';
+import { Route } from '../common/http/route-spec';
+import { Database } from '../persistence/database';
+import { buildOpenApiDocument } from './openapi-document';
+import { renderDocsPage } from './docs-page';
+import { RouteCatalogue } from './route-catalogue';
+
+const VERSION = '0.1.0';
+
+/** Health checks and the API description. */
+@Controller()
+export class OperationsController {
+  private document: object | undefined;
+
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(RouteCatalogue) private readonly catalogue: RouteCatalogue,
+  ) {}
+
+  @Get('health/live')
+  @Route({ summary: 'Liveness: the process answers' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  @Route({ summary: 'Readiness: the database is open and writable' })
+  ready(): { status: 'ok' } {
+    try {
+      this.db.checkWritable();
+    } catch (error) {
+      throw new BrokerError(ErrorCode.NOT_READY, `database is not writable: ${String(error)}`);
+    }
+    return { status: 'ok' };
+  }
+
+  @Get('openapi.json')
+  @Route({ summary: 'OpenAPI 3 description of the HTTP API' })
+  openApi(): object {
+    return (this.document ??= buildOpenApiDocument(this.catalogue.routes(), VERSION));
+  }
+
+  @Get('docs')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Route({ summary: 'Browsable API documentation' })
+  docs(): string {
+    return renderDocsPage(this.openApi());
+  }
+}

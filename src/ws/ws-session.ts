@@ -1,0 +1,46 @@
+import type { WebSocket } from 'ws';
+import { ErrorBody } from '../common/errors';
+
+/** One WebSocket connection, as frame handlers see it. */
+export class WsSession {
+  private readonly closeCallbacks: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly socket: WebSocket,
+  ) {}
+
+  /** Sends one JSON frame; dropped silently once the socket is closed. */
+  send(frame: object): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  sendError(error: ErrorBody, requestId: unknown): void {
+    this.send(
+      requestId === undefined ? { type: 'error', error } : { type: 'error', requestId, error },
+    );
+  }
+
+  /** Runs `callback` once when the connection ends (client close or server shutdown). */
+  onClose(callback: () => void): void {
+    if (this.closed) callback();
+    else this.closeCallbacks.push(callback);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bytes queued in the socket and not yet sent: used to hold back pushes to slow clients. */
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const callback of this.closeCallbacks.splice(0)) callback();
+  }
+}

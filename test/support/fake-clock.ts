@@ -1,0 +1,60 @@
+import { Clock, ScheduledTimer } from '../../src/common/clock';
+
+interface PendingTimer {
+  dueAtMs: number;
+  sequence: number;
+  callback: () => void;
+  cancelled: boolean;
+}
+
+/** A clock that only moves when a test calls `advance`; due timers run in deadline order. */
+export class FakeClock extends Clock {
+  private currentMs: number;
+  private sequence = 0;
+  private timers: PendingTimer[] = [];
+
+  constructor(startMs = 1_763_800_000_000) {
+    super();
+    this.currentMs = startMs;
+  }
+
+  override now(): number {
+    return this.currentMs;
+  }
+
+  override schedule(delayMs: number, callback: () => void): ScheduledTimer {
+    const timer: PendingTimer = {
+      dueAtMs: this.currentMs + Math.max(0, delayMs),
+      sequence: this.sequence++,
+      callback,
+      cancelled: false,
+    };
+    this.timers.push(timer);
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
+  }
+
+  /** Moves time forward by `ms`, running every timer that falls due on the way. */
+  advance(ms: number): void {
+    const targetMs = this.currentMs + ms;
+    for (;;) {
+      this.timers = this.timers.filter((t) => !t.cancelled);
+      const due = this.timers
+        .filter((t) => t.dueAtMs <= targetMs)
+        .sort((a, b) => a.dueAtMs - b.dueAtMs || a.sequence - b.sequence)[0];
+      if (!due) break;
+      this.currentMs = Math.max(this.currentMs, due.dueAtMs);
+      due.cancelled = true;
+      due.callback();
+    }
+    this.currentMs = targetMs;
+  }
+
+  /** Number of timers still waiting. */
+  pendingTimers(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+}

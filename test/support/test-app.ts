@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { createBrokerApp } from '../../src/broker-app';
+import { BrokerConfig, loadBrokerConfig } from '../../src/config/broker-config';
+import { FakeClock } from './fake-clock';
+
+/** A running broker on 127.0.0.1, a random port, a given data dir and a fake clock. */
+export interface TestBroker {
+  app: NestFastifyApplication;
+  clock: FakeClock;
+  config: BrokerConfig;
+  /** `http://127.0.0.1:port` */
+  url: string;
+  /** `ws://127.0.0.1:port/ws` */
+  wsUrl: string;
+  close: () => Promise<void>;
+}
+
+/** Starts the real AppModule; `env` overrides WEIR_* variables. */
+export async function startTestBroker(
+  dataDir: string,
+  env: Record<string, string> = {},
+  clock = new FakeClock(),
+): Promise<TestBroker> {
+  const config = loadBrokerConfig({
+    WEIR_HTTP_PORT: '0',
+    WEIR_HTTP_HOST: '127.0.0.1',
+    WEIR_LOG_LEVEL: 'silent',
+    ...env,
+    WEIR_DATA_DIR: dataDir,
+  });
+  const app = await createBrokerApp(config, clock);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  let closed = false;
+  return {
+    app,
+    clock,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}
