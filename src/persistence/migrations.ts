@@ -5,7 +5,7 @@
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE topics (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
     partitions INTEGER NOT NULL,
     retention_ms INTEGER NOT NULL,

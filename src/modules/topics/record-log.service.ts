@@ -163,6 +163,11 @@ export class RecordLogService implements BeforeApplicationShutdown {
     }
   }
 
+  /** Number of reads sleeping in a long-poll. */
+  get waitingReads(): number {
+    return this.waiters.size;
+  }
+
   /** Sleeps until any of the partitions gets a record, or `timeoutMs` passes. */
   waitForRecords(
     partitions: ReadonlyArray<{ topicId: number; partition: number }>,
