@@ -7,13 +7,31 @@ import { ConfigError, loadBrokerConfig } from './config/broker-config';
 async function main(): Promise<void> {
   const config = loadBrokerConfig(process.env);
   const app = await createBrokerApp(config, new SystemClock());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(config.httpPort, config.httpHost);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
-  new Logger('Weir').log(
+  const logger = new Logger('Weir');
+  logger.log(
     `listening on ${config.httpHost}:${port} (data dir ${config.dataDir}, sync ${config.storageSync})`,
   );
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting at once`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal}: answering pending requests, committing, closing the database`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

@@ -98,4 +98,32 @@ describe('durability', () => {
       await revived.close();
     }
   });
+
+  it('shuts down cleanly on SIGTERM, answering in-flight produces and keeping them', async () => {
+    const child = await startChildBroker(dir.path);
+    const exitCode = new Promise<number | null>((resolve) => child.process.once('exit', resolve));
+    const inFlight = Array.from({ length: 20 }, (_x, i) =>
+      request(child.url)
+        .post('/topics/graceful/records')
+        .send({ records: [{ value: i }] })
+        .then((res) => (res.status === 200 ? (res.body.offsets[0].offset as number) : undefined))
+        .catch(() => undefined),
+    );
+    await inFlight[0];
+    child.process.kill('SIGTERM');
+    const answered = (await Promise.all(inFlight)).filter((o): o is number => o !== undefined);
+    expect(await exitCode).toBe(0);
+    expect(answered.length).toBeGreaterThan(0);
+
+    const revived = await startTestBroker(dir.path);
+    try {
+      const page = await request(revived.url)
+        .get('/topics/graceful/partitions/0/records?offset=0')
+        .expect(200);
+      const offsets = page.body.records.map((r: { offset: number }) => r.offset);
+      for (const offset of answered) expect(offsets).toContain(offset);
+    } finally {
+      await revived.close();
+    }
+  });
 });
