@@ -35,4 +35,35 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (topic_id, partition, record_offset)
   ) WITHOUT ROWID;
   `,
+  // 2: share groups (queues)
+  `
+  CREATE TABLE share_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE TABLE share_partitions (
+    group_id INTEGER NOT NULL REFERENCES share_groups(id) ON DELETE CASCADE,
+    topic_id INTEGER NOT NULL,
+    partition INTEGER NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    PRIMARY KEY (group_id, topic_id, partition)
+  ) WITHOUT ROWID;
+  CREATE TABLE share_records (
+    group_id INTEGER NOT NULL,
+    topic_id INTEGER NOT NULL,
+    partition INTEGER NOT NULL,
+    record_offset INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    delivery_count INTEGER NOT NULL,
+    member_id TEXT,
+    receipt TEXT,
+    acquired_at_ms INTEGER,
+    lock_expires_at_ms INTEGER,
+    available_at_ms INTEGER,
+    PRIMARY KEY (group_id, topic_id, partition, record_offset)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -46,7 +46,6 @@ export interface StoredPage {
  */
 @Injectable()
 export class RecordLogService implements BeforeApplicationShutdown {
-  private readonly waiters: LogWaiters;
   private readonly roundRobin = new Map<number, RoundRobin>();
 
   constructor(
@@ -57,9 +56,8 @@ export class RecordLogService implements BeforeApplicationShutdown {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
-  ) {
-    this.waiters = new LogWaiters(clock);
-  }
+    @Inject(LogWaiters) private readonly waiters: LogWaiters,
+  ) {}
 
   /** Answers pending long-polls before the server closes, so that it can finish. */
   beforeApplicationShutdown(): void {

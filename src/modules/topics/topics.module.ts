@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { LogWaiters } from './log-waiters';
 import { RecordLogService } from './record-log.service';
 import { RetentionService } from './retention.service';
 import { TopicsController } from './topics.controller';
@@ -7,7 +9,13 @@ import { TopicsService } from './topics.service';
 
 @Module({
   controllers: [TopicsController],
-  providers: [TopicsService, RecordLogService, RetentionService, TopicsGateway],
-  exports: [TopicsService, RecordLogService, RetentionService],
+  providers: [
+    { provide: LogWaiters, inject: [Clock], useFactory: (clock: Clock) => new LogWaiters(clock) },
+    TopicsService,
+    RecordLogService,
+    RetentionService,
+    TopicsGateway,
+  ],
+  exports: [TopicsService, RecordLogService, RetentionService, LogWaiters],
 })
 export class TopicsModule {}

@@ -1,0 +1,116 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { BrokerError, ErrorCode } from '../common/errors';
+import { FrameRouter } from './frame-router';
+import { WsSession } from './ws-session';
+
+/**
+ * A push subscription on one socket: the server sends `records` frames, never more records than
+ * the credit granted. Modules implement it for their `mode`.
+ */
+export interface Subscription {
+  /** Adds `records` to the credit. */
+  grant(records: number): void;
+  /** Stops pushing and gives back what the subscription holds; called once. */
+  close(): void | Promise<void>;
+  /** Handles a `commit` frame (stream subscriptions only); answers the frame to send back. */
+  commit?(frame: Record<string, unknown>): Promise<object> | object;
+}
+
+/** Opens a subscription of one mode for a `subscribe` frame; answers `subscribed` fields. */
+export type SubscribeHandler = (
+  frame: Record<string, unknown>,
+  session: WsSession,
+  subscriptionId: string,
+) => Promise<{ subscription: Subscription; answer: Record<string, unknown> }>;
+
+const positiveCount = (value: unknown, field: string): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new BrokerError(ErrorCode.INVALID_REQUEST, `${field} must be a non-negative integer`);
+  }
+  return value;
+};
+
+/**
+ * The WebSocket subscription frames shared by every mode: `subscribe` (routed by `mode`),
+ * `credit`, `commit` and `unsubscribe` (routed by `subscriptionId`). A closed socket closes all
+ * of its subscriptions.
+ */
+@Injectable()
+export class SubscriptionHub implements OnModuleInit {
+  private readonly modes = new Map<string, SubscribeHandler>();
+  private readonly bySession = new Map<WsSession, Map<string, Subscription>>();
+
+  constructor(@Inject(FrameRouter) private readonly router: FrameRouter) {}
+
+  registerMode(mode: string, handler: SubscribeHandler): void {
+    if (this.modes.has(mode)) throw new Error(`subscription mode '${mode}' registered twice`);
+    this.modes.set(mode, handler);
+  }
+
+  /** Number of open subscriptions, over all sockets. */
+  get size(): number {
+    let n = 0;
+    for (const subs of this.bySession.values()) n += subs.size;
+    return n;
+  }
+
+  onModuleInit(): void {
+    this.router.register('subscribe', async (frame, session) => {
+      const handler = this.modes.get(String(frame.mode));
+      if (!handler) {
+        throw new BrokerError(
+          ErrorCode.INVALID_REQUEST,
+          `subscribe needs a mode of ${[...this.modes.keys()].map((m) => `'${m}'`).join(' or ')}`,
+        );
+      }
+      const subscriptionId = randomUUID();
+      const { subscription, answer } = await handler(frame, session, subscriptionId);
+      if (session.isClosed) {
+        await subscription.close();
+        return;
+      }
+      let subs = this.bySession.get(session);
+      if (!subs) {
+        this.bySession.set(session, (subs = new Map<string, Subscription>()));
+        session.onClose(() => void this.closeAll(session));
+      }
+      subs.set(subscriptionId, subscription);
+      return { type: 'subscribed', subscriptionId, ...answer };
+    });
+    this.router.register('credit', (frame, session) => {
+      const subscription = this.find(session, frame.subscriptionId);
+      subscription.grant(positiveCount(frame.records, 'records'));
+    });
+    this.router.register('commit', (frame, session) => {
+      const subscription = this.find(session, frame.subscriptionId);
+      if (!subscription.commit) {
+        throw new BrokerError(ErrorCode.INVALID_REQUEST, 'commit is only for stream subscriptions');
+      }
+      return subscription.commit(frame);
+    });
+    this.router.register('unsubscribe', async (frame, session) => {
+      const subscription = this.find(session, frame.subscriptionId);
+      this.bySession.get(session)?.delete(String(frame.subscriptionId));
+      await subscription.close();
+      return { type: 'unsubscribed', subscriptionId: frame.subscriptionId };
+    });
+  }
+
+  private find(session: WsSession, subscriptionId: unknown): Subscription {
+    const subscription = this.bySession.get(session)?.get(String(subscriptionId));
+    if (!subscription) {
+      throw new BrokerError(
+        ErrorCode.SUBSCRIPTION_NOT_FOUND,
+        `No subscription '${String(subscriptionId)}' on this socket`,
+      );
+    }
+    return subscription;
+  }
+
+  private async closeAll(session: WsSession): Promise<void> {
+    const subs = this.bySession.get(session);
+    this.bySession.delete(session);
+    for (const subscription of subs?.values() ?? []) await subscription.close();
+  }
+}
