@@ -8,6 +8,7 @@ import { ValidationInterceptor } from './common/http/validation.interceptor';
 import { BrokerConfig } from './config/broker-config';
 import { MetricsModule } from './metrics/metrics.module';
 import { RequestTimingInterceptor } from './metrics/request-timing.interceptor';
+import { QueuesModule } from './modules/queues/queues.module';
 import { TopicsModule } from './modules/topics/topics.module';
 import { OperationsModule } from './operations/operations.module';
 import { PersistenceModule } from './persistence/persistence.module';
@@ -26,6 +27,7 @@ export class AppModule {
         MetricsModule,
         WsModule,
         TopicsModule,
+        QueuesModule,
         OperationsModule,
       ],
       providers: [

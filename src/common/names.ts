@@ -12,3 +12,13 @@ export function assertTopicName(name: string): void {
     );
   }
 }
+
+/** Throws `INVALID_GROUP_NAME` unless `name` is a legal consumer or share group name. */
+export function assertGroupName(name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw new BrokerError(
+      ErrorCode.INVALID_GROUP_NAME,
+      `Group name '${name.slice(0, 300)}' must match ${NAME_PATTERN.source}`,
+    );
+  }
+}

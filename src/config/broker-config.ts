@@ -45,6 +45,13 @@ const environmentSchema = z.object({
   WEIR_MAX_WAIT_MS: integer(30_000, 0, 300_000),
   /** How often the retention cleaner runs. */
   WEIR_RETENTION_INTERVAL_MS: integer(60_000, 10, DAY_MS),
+  /** Shortest and longest acquisition lock a group or a receive may ask for. */
+  WEIR_MIN_LOCK_MS: integer(1000, 1, DAY_MS),
+  WEIR_MAX_LOCK_MS: integer(12 * 3600_000, 1000, 7 * DAY_MS),
+  /** Cap on `maxRecords` of one share-group receive. */
+  WEIR_MAX_RECEIVE_RECORDS: integer(1000, 1, 100_000),
+  /** Largest number of acknowledgements in one request. */
+  WEIR_MAX_ACK_BATCH: integer(10_000, 1, 1_000_000),
   /** Pino log level. */
   WEIR_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -67,6 +74,10 @@ export interface BrokerConfig {
   maxReadRecords: number;
   maxWaitMs: number;
   retentionIntervalMs: number;
+  minLockMs: number;
+  maxLockMs: number;
+  maxReceiveRecords: number;
+  maxAckBatch: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -105,11 +116,18 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     maxReadRecords: e.WEIR_MAX_READ_RECORDS,
     maxWaitMs: e.WEIR_MAX_WAIT_MS,
     retentionIntervalMs: e.WEIR_RETENTION_INTERVAL_MS,
+    minLockMs: e.WEIR_MIN_LOCK_MS,
+    maxLockMs: e.WEIR_MAX_LOCK_MS,
+    maxReceiveRecords: e.WEIR_MAX_RECEIVE_RECORDS,
+    maxAckBatch: e.WEIR_MAX_ACK_BATCH,
     logLevel: e.WEIR_LOG_LEVEL,
   };
   const problems: string[] = [];
   if (config.defaultPartitions > config.maxPartitions) {
     problems.push('WEIR_DEFAULT_PARTITIONS: must not exceed WEIR_MAX_PARTITIONS');
+  }
+  if (config.minLockMs > config.maxLockMs) {
+    problems.push('WEIR_MIN_LOCK_MS: must not exceed WEIR_MAX_LOCK_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

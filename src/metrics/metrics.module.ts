@@ -2,14 +2,20 @@ import { Global, Module } from '@nestjs/common';
 import { BrokerMetrics } from './broker-metrics';
 import { MetricsController } from './metrics.controller';
 import { RequestTimingInterceptor } from './request-timing.interceptor';
+import { ShareGroupMetrics } from './share-group-metrics';
 
 @Global()
 @Module({
   controllers: [MetricsController],
   providers: [
     { provide: BrokerMetrics, useFactory: () => new BrokerMetrics() },
+    {
+      provide: ShareGroupMetrics,
+      inject: [BrokerMetrics],
+      useFactory: (broker: BrokerMetrics) => new ShareGroupMetrics(broker),
+    },
     RequestTimingInterceptor,
   ],
-  exports: [BrokerMetrics, RequestTimingInterceptor],
+  exports: [BrokerMetrics, ShareGroupMetrics, RequestTimingInterceptor],
 })
 export class MetricsModule {}

@@ -60,3 +60,24 @@ describe('GroupCommit', () => {
     await expect(commit.submit(insert(6))).rejects.toThrow('closed');
   });
 });
+
+describe('GroupCommit rollback hooks', () => {
+  it('calls onRollback of a failing item before the next item runs', async () => {
+    const db = new Database({ file: ':memory:', sync: 'normal' });
+    db.connection.exec('CREATE TABLE items (n INTEGER NOT NULL UNIQUE)');
+    const commit = new GroupCommit(db);
+    const events: string[] = [];
+    const insert = (n: number) => () => {
+      events.push(`work ${n}`);
+      db.connection.prepare('INSERT INTO items (n) VALUES (?)').run(n);
+    };
+    const outcomes = await Promise.allSettled([
+      commit.submit(insert(1), () => events.push('rollback 1')),
+      commit.submit(insert(1), () => events.push('rollback 2')),
+      commit.submit(insert(3), () => events.push('rollback 3')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(events).toEqual(['work 1', 'work 1', 'rollback 2', 'work 3']);
+    db.close();
+  });
+});

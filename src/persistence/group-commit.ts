@@ -2,6 +2,7 @@ import { Database } from './database';
 
 interface PendingWork {
   work: () => unknown;
+  onRollback: (() => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -22,11 +23,15 @@ export class GroupCommit {
     private readonly maxItemsPerTransaction = 10_000,
   ) {}
 
-  /** Runs `work` inside the next shared transaction; resolves with its result once committed. */
-  submit<T>(work: () => T): Promise<T> {
+  /**
+   * Runs `work` inside the next shared transaction; resolves with its result once committed.
+   * `onRollback` runs synchronously right after this item's writes were undone (its work threw,
+   * or the whole transaction failed), so in-memory state can be reloaded before anything else runs.
+   */
+  submit<T>(work: () => T, onRollback?: () => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error('group commit is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, onRollback, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -63,11 +68,15 @@ export class GroupCommit {
             outcomes.push({ ok: true, value: this.db.transaction(item.work) });
           } catch (error) {
             outcomes.push({ ok: false, error });
+            item.onRollback?.();
           }
         }
       });
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      batch.forEach((item, i) => {
+        if (outcomes[i]?.ok) item.onRollback?.();
+        item.reject(error);
+      });
       return;
     }
     batch.forEach((item, i) => {

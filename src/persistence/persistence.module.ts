@@ -5,6 +5,7 @@ import { BrokerConfig } from '../config/broker-config';
 import { Database } from './database';
 import { GroupCommit } from './group-commit';
 import { RecordLogStore } from './record-log.store';
+import { ShareGroupStore } from './share-group.store';
 import { TopicStore } from './topic.store';
 
 /** The database file inside the data directory. */
@@ -27,8 +28,13 @@ export const databaseFile = (dataDir: string): string => join(dataDir, 'weir.db'
       inject: [Database],
       useFactory: (db: Database) => new RecordLogStore(db),
     },
+    {
+      provide: ShareGroupStore,
+      inject: [Database],
+      useFactory: (db: Database) => new ShareGroupStore(db),
+    },
   ],
-  exports: [Database, GroupCommit, TopicStore, RecordLogStore],
+  exports: [Database, GroupCommit, TopicStore, RecordLogStore, ShareGroupStore],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   private readonly logger = new Logger('Persistence');

@@ -1,0 +1,59 @@
+import { ShareGroupConfig, toBackoffPolicy } from './share-group-config';
+import { SharePartition, SharePartitionSettings } from './share-partition';
+
+/** The key of a share partition inside its group. */
+export const sharePartitionKey = (topicId: number, partition: number): string =>
+  `${topicId}:${partition}`;
+
+/** A share group: its settings and one share partition per topic partition it has touched. */
+export class ShareGroup {
+  readonly partitions = new Map<
+    string,
+    { topicId: number; partition: number; state: SharePartition }
+  >();
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    private currentConfig: ShareGroupConfig,
+    readonly createdAtMs: number,
+  ) {}
+
+  get config(): ShareGroupConfig {
+    return this.currentConfig;
+  }
+
+  /** The settings every share partition of this group applies. */
+  get partitionSettings(): SharePartitionSettings {
+    return {
+      maxDeliveryCount: this.currentConfig.maxDeliveryCount,
+      maxInFlightRecords: this.currentConfig.maxInFlightRecords,
+      maxLockMs: this.currentConfig.maxLockMs,
+      backoff: toBackoffPolicy(this.currentConfig.backoffMs),
+    };
+  }
+
+  reconfigure(config: ShareGroupConfig): void {
+    this.currentConfig = config;
+    const settings = this.partitionSettings;
+    for (const entry of this.partitions.values()) entry.state.updateSettings(settings);
+  }
+
+  get(topicId: number, partition: number): SharePartition | undefined {
+    return this.partitions.get(sharePartitionKey(topicId, partition))?.state;
+  }
+
+  set(topicId: number, partition: number, state: SharePartition): void {
+    this.partitions.set(sharePartitionKey(topicId, partition), { topicId, partition, state });
+  }
+
+  /** The earliest deadline over all share partitions, or null. */
+  nextDeadline(): number | null {
+    let earliest: number | null = null;
+    for (const { state } of this.partitions.values()) {
+      const d = state.nextDeadline();
+      if (d !== null && (earliest === null || d < earliest)) earliest = d;
+    }
+    return earliest;
+  }
+}

@@ -1,0 +1,436 @@
+import { AttemptEnd, Archival, DeadLetterReason, InFlightRecord } from './in-flight-record';
+import { BackoffPolicy, backoffDelayMs } from './backoff';
+import { assertTransition, isTerminal, RecordState } from './record-state';
+
+/** The group settings a share partition applies. */
+export interface SharePartitionSettings {
+  maxDeliveryCount: number;
+  maxInFlightRecords: number;
+  /** Cap on the total lock time of one delivery, renewals included. */
+  maxLockMs: number;
+  backoff: BackoffPolicy;
+}
+
+/** A share partition's durable state, as loaded from and written to the store. */
+export interface SharePartitionSnapshot {
+  /** SPSO: every offset below is done. */
+  startOffset: number;
+  /** Next offset never fetched; offsets in [startOffset, endOffset) all have a record. */
+  endOffset: number;
+  records: InFlightRecord[];
+}
+
+/** What changed since the last `takeChanges`, for the store to write in one transaction. */
+export interface SharePartitionChanges {
+  startOffset: number;
+  endOffset: number;
+  /** Records to insert or update (all at or above `startOffset`). */
+  upserts: InFlightRecord[];
+  /** True when rows below `startOffset`, or all rows (`resetAll`), must be deleted. */
+  startMoved: boolean;
+  resetAll: boolean;
+}
+
+export type AckType = 'accept' | 'release' | 'reject' | 'renew';
+
+export interface AckRequest {
+  offset: number;
+  token: string;
+  type: AckType;
+  delayMs?: number;
+  lockDurationMs?: number;
+  error?: string;
+}
+
+export type AckFailure = 'LOCK_LOST' | 'MAX_LOCK_EXCEEDED';
+
+export type AckOutcome =
+  { ok: true; lockExpiresAtMs?: number } | { ok: false; code: AckFailure; message: string };
+
+/** What ending attempts (expiry, a member leaving) did. */
+export interface AttemptEnds {
+  madeAvailable: InFlightRecord[];
+  archivals: Archival[];
+  /** Records whose release delay fell due (deliverable again). */
+  delayedDue: number;
+}
+
+/** Counts of records in the window by state, plus what lag needs. */
+export interface SharePartitionCounts {
+  available: number;
+  acquired: number;
+  acknowledged: number;
+  archived: number;
+}
+
+/**
+ * One share group's view of one partition (KIP-932's SharePartition, improved): per-record
+ * states, acquisition locks, delivery counts, delayed releases and the start offset. Pure: time
+ * comes in as `nowMs`, tokens from `issueToken`; changes accumulate until `takeChanges`.
+ *
+ * Invariants: `startOffset <= endOffset`; each offset in [startOffset, endOffset) is either in
+ * `pending` (AVAILABLE or ACQUIRED, kept in offset order) or in `done` (terminal); the number of
+ * pending records never exceeds `maxInFlightRecords` through new fetches.
+ */
+export class SharePartition {
+  private startOffset: number;
+  private endOffset: number;
+  private readonly pending = new Map<number, InFlightRecord>();
+  private readonly done = new Map<number, InFlightRecord>();
+  private readonly dirty = new Map<number, InFlightRecord>();
+  private startMoved = false;
+  private resetAll = false;
+  private cachedDeadline: number | null | undefined;
+
+  constructor(
+    private settings: SharePartitionSettings,
+    snapshot: SharePartitionSnapshot,
+  ) {
+    this.startOffset = snapshot.startOffset;
+    this.endOffset = snapshot.endOffset;
+    const sorted = [...snapshot.records].sort((a, b) => a.offset - b.offset);
+    for (const record of sorted) {
+      if (record.offset < this.startOffset) continue;
+      (isTerminal(record.state) ? this.done : this.pending).set(record.offset, { ...record });
+    }
+  }
+
+  get start(): number {
+    return this.startOffset;
+  }
+
+  get end(): number {
+    return this.endOffset;
+  }
+
+  updateSettings(settings: SharePartitionSettings): void {
+    this.settings = settings;
+  }
+
+  /**
+   * Acquires up to `maxRecords` for `memberId`: first AVAILABLE records whose release delay is
+   * due, in offset order, then new offsets up to `logEndOffset` while the window has room.
+   * Each gets a lock until `nowMs + lockDurationMs` and a fresh token.
+   */
+  acquire(
+    memberId: string,
+    maxRecords: number,
+    logStartOffset: number,
+    logEndOffset: number,
+    nowMs: number,
+    lockDurationMs: number,
+    issueToken: () => string,
+  ): InFlightRecord[] {
+    this.skipTo(logStartOffset);
+    const acquired: InFlightRecord[] = [];
+    const take = (record: InFlightRecord) => {
+      assertTransition(record.state, RecordState.ACQUIRED);
+      record.state = RecordState.ACQUIRED;
+      record.deliveryCount += 1;
+      record.memberId = memberId;
+      record.token = issueToken();
+      record.acquiredAtMs = nowMs;
+      record.lockExpiresAtMs = nowMs + lockDurationMs;
+      record.availableAtMs = null;
+      this.touch(record);
+      acquired.push({ ...record });
+    };
+    for (const record of this.pending.values()) {
+      if (acquired.length >= maxRecords) break;
+      if (record.state === RecordState.AVAILABLE && (record.availableAtMs ?? 0) <= nowMs)
+        take(record);
+    }
+    while (
+      acquired.length < maxRecords &&
+      this.endOffset < logEndOffset &&
+      this.pending.size < this.settings.maxInFlightRecords
+    ) {
+      const record: InFlightRecord = {
+        offset: this.endOffset,
+        state: RecordState.AVAILABLE,
+        deliveryCount: 0,
+        memberId: null,
+        token: null,
+        acquiredAtMs: null,
+        lockExpiresAtMs: null,
+        availableAtMs: null,
+      };
+      this.pending.set(record.offset, record);
+      this.endOffset += 1;
+      take(record);
+    }
+    return acquired;
+  }
+
+  /**
+   * Applies one acknowledgement. Refused with `LOCK_LOST` (and nothing changes) unless the
+   * token names the record's current delivery and its lock has not expired; an expired lock is
+   * ended on the spot. `reject`, and `release` on the last allowed delivery, archive the record
+   * and add it to `archivals`.
+   */
+  acknowledge(
+    request: AckRequest,
+    nowMs: number,
+    defaultLockMs: number,
+    archivals: Archival[],
+  ): AckOutcome {
+    const record = this.pending.get(request.offset);
+    if (!record || record.state !== RecordState.ACQUIRED || record.token !== request.token) {
+      return {
+        ok: false,
+        code: 'LOCK_LOST',
+        message: 'This receipt does not name the current delivery',
+      };
+    }
+    if ((record.lockExpiresAtMs ?? 0) <= nowMs) {
+      this.endAttempt(record, AttemptEnd.EXPIRY, nowMs, archivals);
+      this.advanceStart();
+      return {
+        ok: false,
+        code: 'LOCK_LOST',
+        message: 'The lock expired before this acknowledgement',
+      };
+    }
+    switch (request.type) {
+      case 'accept':
+        this.finish(record, RecordState.ACKNOWLEDGED);
+        break;
+      case 'reject':
+        this.finish(record, RecordState.ARCHIVED);
+        archivals.push({
+          offset: record.offset,
+          deliveryCount: record.deliveryCount,
+          reason: DeadLetterReason.CLIENT_REJECT,
+          ...(request.error !== undefined ? { error: request.error } : {}),
+        });
+        break;
+      case 'release':
+        this.endAttempt(record, AttemptEnd.RELEASE, nowMs, archivals, request.delayMs);
+        break;
+      case 'renew': {
+        const capMs = (record.acquiredAtMs ?? nowMs) + this.settings.maxLockMs;
+        const expiresAtMs = Math.min(nowMs + (request.lockDurationMs ?? defaultLockMs), capMs);
+        if (expiresAtMs <= nowMs) {
+          return {
+            ok: false,
+            code: 'MAX_LOCK_EXCEEDED',
+            message: `This delivery has held its lock for the maximum of ${this.settings.maxLockMs} ms`,
+          };
+        }
+        record.lockExpiresAtMs = expiresAtMs;
+        this.touch(record);
+        return { ok: true, lockExpiresAtMs: expiresAtMs };
+      }
+    }
+    this.advanceStart();
+    return { ok: true };
+  }
+
+  /**
+   * Ends every lock that has expired at `nowMs`, and clears the release delays that fell due
+   * (so that they stop being deadlines).
+   */
+  expireLocks(nowMs: number): AttemptEnds {
+    let delayedDue = 0;
+    for (const record of this.pending.values()) {
+      if (
+        record.state === RecordState.AVAILABLE &&
+        record.availableAtMs !== null &&
+        record.availableAtMs <= nowMs
+      ) {
+        record.availableAtMs = null;
+        this.touch(record);
+        delayedDue += 1;
+      }
+    }
+    const ends = this.endAttempts(
+      (r) => (r.lockExpiresAtMs ?? Infinity) <= nowMs,
+      AttemptEnd.EXPIRY,
+      nowMs,
+    );
+    return { ...ends, delayedDue: ends.delayedDue + delayedDue };
+  }
+
+  /** Ends the attempts of every record `memberId` holds (its connection closed). */
+  releaseMember(memberId: string, nowMs: number): AttemptEnds {
+    return this.endAttempts((r) => r.memberId === memberId, AttemptEnd.MEMBER_LEFT, nowMs);
+  }
+
+  /** Moves the start and end to `offset`, forgetting every in-flight record (a reset). */
+  resetTo(offset: number): void {
+    this.pending.clear();
+    this.done.clear();
+    this.dirty.clear();
+    this.startOffset = offset;
+    this.endOffset = offset;
+    this.resetAll = true;
+    this.cachedDeadline = undefined;
+  }
+
+  /**
+   * The earliest time something here needs attention: a lock to expire or a delayed record to
+   * become deliverable. Null when nothing is pending on time.
+   */
+  nextDeadline(): number | null {
+    if (this.cachedDeadline !== undefined) return this.cachedDeadline;
+    let deadline = Infinity;
+    for (const r of this.pending.values()) {
+      const at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
+      if (at !== null && at < deadline) deadline = at;
+    }
+    this.cachedDeadline = deadline === Infinity ? null : deadline;
+    return this.cachedDeadline;
+  }
+
+  /** True when a receive at `nowMs` could get something without a new produce. */
+  hasDeliverable(nowMs: number, logEndOffset: number): boolean {
+    if (this.endOffset < logEndOffset && this.pending.size < this.settings.maxInFlightRecords)
+      return true;
+    for (const r of this.pending.values()) {
+      if (r.state === RecordState.AVAILABLE && (r.availableAtMs ?? 0) <= nowMs) return true;
+    }
+    return false;
+  }
+
+  /** Counts in the window; never-fetched records up to `logEndOffset` count as available. */
+  counts(logEndOffset: number): SharePartitionCounts {
+    const counts = {
+      available: Math.max(0, logEndOffset - this.endOffset),
+      acquired: 0,
+      acknowledged: 0,
+      archived: 0,
+    };
+    for (const r of this.pending.values()) {
+      if (r.state === RecordState.ACQUIRED) counts.acquired += 1;
+      else counts.available += 1;
+    }
+    for (const r of this.done.values()) {
+      if (r.state === RecordState.ACKNOWLEDGED) counts.acknowledged += 1;
+      else counts.archived += 1;
+    }
+    return counts;
+  }
+
+  /** Records not yet done: `logEndOffset − SPSO − terminal records above SPSO`. */
+  lag(logEndOffset: number): number {
+    return Math.max(0, logEndOffset - this.startOffset - this.done.size);
+  }
+
+  /** The lowest offset that is AVAILABLE (fetched or not), or undefined. */
+  oldestAvailableOffset(logEndOffset: number): number | undefined {
+    for (const r of this.pending.values()) if (r.state === RecordState.AVAILABLE) return r.offset;
+    return this.endOffset < logEndOffset ? this.endOffset : undefined;
+  }
+
+  /** A copy of the record at `offset`, if it is in the window. */
+  record(offset: number): InFlightRecord | undefined {
+    const r = this.pending.get(offset) ?? this.done.get(offset);
+    return r ? { ...r } : undefined;
+  }
+
+  /** Offsets `memberId` holds now. */
+  heldBy(memberId: string): number[] {
+    return [...this.pending.values()].filter((r) => r.memberId === memberId).map((r) => r.offset);
+  }
+
+  /** Returns and clears what changed. */
+  takeChanges(): SharePartitionChanges {
+    const changes: SharePartitionChanges = {
+      startOffset: this.startOffset,
+      endOffset: this.endOffset,
+      upserts: [...this.dirty.values()]
+        .filter((r) => r.offset >= this.startOffset)
+        .map((r) => ({ ...r })),
+      startMoved: this.startMoved,
+      resetAll: this.resetAll,
+    };
+    this.dirty.clear();
+    this.startMoved = false;
+    this.resetAll = false;
+    return changes;
+  }
+
+  private endAttempts(
+    match: (r: InFlightRecord) => boolean,
+    how: AttemptEnd,
+    nowMs: number,
+  ): AttemptEnds {
+    const result: AttemptEnds = { madeAvailable: [], archivals: [], delayedDue: 0 };
+    for (const record of [...this.pending.values()]) {
+      if (record.state !== RecordState.ACQUIRED || !match(record)) continue;
+      if (this.endAttempt(record, how, nowMs, result.archivals))
+        result.madeAvailable.push({ ...record });
+    }
+    this.advanceStart();
+    return result;
+  }
+
+  /** Ends the current attempt: AVAILABLE (after a delay), or ARCHIVED on the last delivery. */
+  private endAttempt(
+    record: InFlightRecord,
+    how: AttemptEnd,
+    nowMs: number,
+    archivals: Archival[],
+    delayMs?: number,
+  ): boolean {
+    if (record.deliveryCount >= this.settings.maxDeliveryCount) {
+      this.finish(record, RecordState.ARCHIVED);
+      archivals.push({
+        offset: record.offset,
+        deliveryCount: record.deliveryCount,
+        reason: DeadLetterReason.DELIVERY_COUNT_EXCEEDED,
+        ...(how === AttemptEnd.EXPIRY ? { error: 'acquisition lock expired' } : {}),
+      });
+      return false;
+    }
+    assertTransition(record.state, RecordState.AVAILABLE);
+    const delay = delayMs ?? backoffDelayMs(this.settings.backoff, record.deliveryCount);
+    record.state = RecordState.AVAILABLE;
+    record.memberId = null;
+    record.lockExpiresAtMs = null;
+    record.availableAtMs = delay > 0 ? nowMs + delay : null;
+    this.touch(record);
+    return true;
+  }
+
+  private finish(record: InFlightRecord, state: RecordState): void {
+    assertTransition(record.state, state);
+    record.state = state;
+    record.memberId = null;
+    record.lockExpiresAtMs = null;
+    record.availableAtMs = null;
+    this.pending.delete(record.offset);
+    this.done.set(record.offset, record);
+    this.touch(record);
+  }
+
+  /** SPSO moves over contiguous terminal offsets; their rows are dropped. */
+  private advanceStart(): void {
+    while (this.startOffset < this.endOffset && this.done.has(this.startOffset)) {
+      this.done.delete(this.startOffset);
+      this.dirty.delete(this.startOffset);
+      this.startOffset += 1;
+      this.startMoved = true;
+    }
+  }
+
+  /** Retention moved the log start past the window: forget what is gone. */
+  private skipTo(logStartOffset: number): void {
+    if (this.startOffset >= logStartOffset) return;
+    for (const offset of [...this.pending.keys(), ...this.done.keys()]) {
+      if (offset >= logStartOffset) continue;
+      this.pending.delete(offset);
+      this.done.delete(offset);
+      this.dirty.delete(offset);
+    }
+    this.startOffset = logStartOffset;
+    this.endOffset = Math.max(this.endOffset, logStartOffset);
+    this.startMoved = true;
+    this.cachedDeadline = undefined;
+  }
+
+  private touch(record: InFlightRecord): void {
+    this.dirty.set(record.offset, record);
+    this.cachedDeadline = undefined;
+  }
+}

@@ -1,0 +1,103 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { Route } from '../../common/http/route-spec';
+import {
+  ackResultSchema,
+  acksSchema,
+  groupParamsSchema,
+  putShareGroupSchema,
+  receiveResultSchema,
+  receiveSchema,
+  resetSchema,
+  shareGroupViewSchema,
+} from './queues.schemas';
+import type {
+  AcksBody,
+  PutShareGroupBody,
+  ReceiveBody,
+  ResetBody,
+  ShareGroupView,
+} from './queues.schemas';
+import { QueuesService } from './queues.service';
+import { ShareAckService } from './share-ack.service';
+import type { AckResult } from './share-ack.service';
+import { ShareDeliveryService } from './share-delivery.service';
+import type { DeliveredRecord } from './share-delivery.types';
+
+@Controller('queues/groups')
+export class QueuesController {
+  constructor(
+    @Inject(QueuesService) private readonly queues: QueuesService,
+    @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
+    @Inject(ShareAckService) private readonly acks: ShareAckService,
+  ) {}
+
+  @Put(':group')
+  @Route({
+    summary: 'Create a share group or change its settings',
+    params: groupParamsSchema,
+    body: putShareGroupSchema,
+    response: shareGroupViewSchema,
+  })
+  put(@Param('group') group: string, @Body() body: PutShareGroupBody): ShareGroupView {
+    return this.queues.put(group, body);
+  }
+
+  @Post(':group/receive')
+  @HttpCode(200)
+  @Route({
+    summary: 'Acquire records with a lock, long-polling up to waitMs',
+    params: groupParamsSchema,
+    body: receiveSchema,
+    response: receiveResultSchema,
+  })
+  receive(
+    @Param('group') group: string,
+    @Body() body: ReceiveBody,
+  ): Promise<{ memberId: string; records: DeliveredRecord[] }> {
+    return this.delivery.receive(group, body);
+  }
+
+  @Post(':group/acks')
+  @HttpCode(200)
+  @Route({
+    summary: 'Accept, release, reject or renew records, answered per item',
+    params: groupParamsSchema,
+    body: acksSchema,
+    response: ackResultSchema,
+  })
+  async acknowledge(
+    @Param('group') group: string,
+    @Body() body: AcksBody,
+  ): Promise<{ results: AckResult[] }> {
+    return { results: await this.acks.acknowledge(group, body.acks) };
+  }
+
+  @Get(':group')
+  @Route({
+    summary: 'Describe a share group: states, lag, oldest available age',
+    params: groupParamsSchema,
+    response: shareGroupViewSchema,
+  })
+  describe(@Param('group') group: string): ShareGroupView {
+    return this.queues.describeByName(group);
+  }
+
+  @Post(':group/reset')
+  @HttpCode(200)
+  @Route({
+    summary: 'Move a share group to earliest, latest, an offset or a timestamp',
+    params: groupParamsSchema,
+    body: resetSchema,
+    response: shareGroupViewSchema,
+  })
+  reset(@Param('group') group: string, @Body() body: ResetBody): ShareGroupView {
+    return this.queues.reset(group, body);
+  }
+
+  @Delete(':group')
+  @HttpCode(204)
+  @Route({ summary: 'Delete a share group and its state', params: groupParamsSchema, status: 204 })
+  remove(@Param('group') group: string): void {
+    this.queues.delete(group);
+  }
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { ShareGroupMetrics, SharePartitionSample } from '../../metrics/share-group-metrics';
+import { RecordLogStore } from '../../persistence/record-log.store';
+import { TopicStore } from '../../persistence/topic.store';
+import { TopicsService } from '../topics/topics.service';
+import { ShareGroup } from './domain/share-group';
+import { deadLetterTopicFor } from './domain/share-group-config';
+import { PutShareGroupBody, ResetBody, ShareGroupView } from './queues.schemas';
+import { shareGroupKey, ShareDeliveryService } from './share-delivery.service';
+import { ShareGroupsService } from './share-groups.service';
+import { LogWaiters } from '../topics/log-waiters';
+
+/** Share-group administration and the operator's view: describe, lag, reset, delete. */
+@Injectable()
+export class QueuesService implements OnModuleInit {
+  constructor(
+    @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
+    @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
+    @Inject(TopicsService) private readonly topics: TopicsService,
+    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(LogWaiters) private readonly waiters: LogWaiters,
+    @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.collectFrom(() => this.groups.all().flatMap((g) => this.samples(g)));
+  }
+
+  put(name: string, body: PutShareGroupBody): ShareGroupView {
+    const group = this.groups.put(name, body);
+    this.waiters.notify(shareGroupKey(group.id));
+    return this.describe(group);
+  }
+
+  describeByName(name: string): ShareGroupView {
+    return this.describe(this.groups.get(name));
+  }
+
+  reset(name: string, body: ResetBody): ShareGroupView {
+    const group = this.groups.get(name);
+    this.groups.reset(group, body.topic, body.to);
+    this.waiters.notify(shareGroupKey(group.id));
+    this.delivery.poke();
+    return this.describe(group);
+  }
+
+  delete(name: string): void {
+    const group = this.groups.get(name);
+    this.groups.delete(name);
+    this.waiters.notify(shareGroupKey(group.id));
+    this.delivery.poke();
+  }
+
+  describe(group: ShareGroup): ShareGroupView {
+    const c = group.config;
+    return {
+      group: group.name,
+      topics: [...c.topics],
+      config: {
+        lockDurationMs: c.lockDurationMs,
+        maxDeliveryCount: c.maxDeliveryCount,
+        backoffMs: c.backoffMs,
+        deadLetterTopic:
+          c.deadLetterTopic === undefined ? `dlq.${group.name}.<topic>` : c.deadLetterTopic,
+        deadLetterTopics: Object.fromEntries(
+          c.topics.map((t) => [t, deadLetterTopicFor(group.name, c, t)]),
+        ),
+        startFrom: c.startFrom,
+        maxInFlightRecords: c.maxInFlightRecords,
+        maxLockMs: c.maxLockMs,
+      },
+      partitions: this.samples(group).map((s) => ({
+        topic: s.topic,
+        partition: s.partition,
+        startOffset: s.startOffset,
+        endOffset: s.endOffset,
+        available: s.available,
+        acquired: s.acquired,
+        acknowledged: s.acknowledged,
+        archived: s.archived,
+        lag: s.lag,
+        oldestAvailableAgeMs: s.oldestAvailableAgeMs,
+      })),
+    };
+  }
+
+  private samples(
+    group: ShareGroup,
+  ): Array<SharePartitionSample & { startOffset: number; endOffset: number }> {
+    const now = this.clock.now();
+    return group.config.topics.flatMap((name) => {
+      const topic = this.topics.find(name);
+      if (!topic) return [];
+      return Array.from({ length: topic.partitions }, (_x, partition) => {
+        const log = this.topicStore.partitionState(topic.id, partition);
+        const logEnd = log?.logEndOffset ?? 0;
+        const state = this.groups.partition(group, topic, partition);
+        const oldest = state.oldestAvailableOffset(logEnd);
+        const oldestRecord =
+          oldest !== undefined ? this.log.summaries(topic.id, partition, oldest, 1)[0] : undefined;
+        return {
+          group: group.name,
+          topic: topic.name,
+          partition,
+          startOffset: state.start,
+          endOffset: state.end,
+          ...state.counts(logEnd),
+          lag: state.lag(logEnd),
+          oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
+        };
+      });
+    });
+  }
+}

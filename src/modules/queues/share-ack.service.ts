@@ -1,0 +1,182 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { BROKER_CONFIG } from '../../common/core.module';
+import { BrokerError, ErrorCode, ErrorBody } from '../../common/errors';
+import type { BrokerConfig } from '../../config/broker-config';
+import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
+import { GroupCommit } from '../../persistence/group-commit';
+import { Archival } from './domain/in-flight-record';
+import { parseReceipt, ReceiptParts } from './domain/receipt';
+import { ShareGroup, sharePartitionKey } from './domain/share-group';
+import { AckOutcome } from './domain/share-partition';
+import { AckItem, ackItemSchema } from './queues.schemas';
+import { AfterCommit, ShareDeliveryService } from './share-delivery.service';
+import { ShareGroupsService } from './share-groups.service';
+
+/** One acknowledgement's answer. */
+export type AckResult =
+  | { receipt: string; ok: true; lockExpiresAtMs?: number }
+  | { receipt: unknown; ok: false; error: ErrorBody };
+
+interface CheckedAck {
+  index: number;
+  item: AckItem;
+  parts: ReceiptParts;
+  group: ShareGroup;
+}
+
+const failure = (receipt: unknown, code: ErrorCode, message: string): AckResult => ({
+  receipt,
+  ok: false,
+  error: { code, message },
+});
+
+/**
+ * Acknowledgements (accept, release, reject, renew), answered item by item: a bad item fails
+ * only itself. One request is one transaction: the transitions, their dead-letter copies and
+ * the start-offset moves commit together, before any answer is sent.
+ */
+@Injectable()
+export class ShareAckService {
+  constructor(
+    @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
+    @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
+    @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
+    @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  /** Applies `acks`; with `groupName`, every receipt must belong to that group. */
+  async acknowledge(groupName: string | undefined, acks: readonly unknown[]): Promise<AckResult[]> {
+    if (acks.length > this.config.maxAckBatch) {
+      throw new BrokerError(
+        ErrorCode.BATCH_TOO_LARGE,
+        `At most ${this.config.maxAckBatch} acknowledgements per request, got ${acks.length}`,
+      );
+    }
+    const expected = groupName !== undefined ? this.groups.get(groupName) : undefined;
+    const results = new Array<AckResult>(acks.length);
+    const checked: CheckedAck[] = [];
+    acks.forEach((raw, index) => {
+      const outcome = this.check(raw, expected);
+      if ('error' in outcome) results[index] = outcome.error;
+      else checked.push({ index, ...outcome });
+    });
+    if (checked.length === 0) return results;
+    const touched = new Map<string, { group: ShareGroup; topicId: number; partition: number }>();
+    const effects = await this.groupCommit.submit(
+      () => this.apply(checked, results, touched),
+      () => touched.forEach((t) => this.groups.reload(t.group, t.topicId, t.partition)),
+    );
+    for (const c of checked) {
+      if (results[c.index]?.ok) {
+        const topic = this.delivery.topicById(c.parts.topicId)?.name ?? String(c.parts.topicId);
+        this.metrics.acknowledged(c.group.name, topic, c.item.type);
+      }
+    }
+    const groupsWoken = new Set(
+      checked.filter((c) => c.item.type === 'release').map((c) => c.group),
+    );
+    this.delivery.afterCommit({ ...effects, wakeGroup: false });
+    for (const group of groupsWoken)
+      this.delivery.afterCommit({ wakeGroup: true, deadLettered: [] }, group);
+    return results;
+  }
+
+  private apply(
+    checked: readonly CheckedAck[],
+    results: AckResult[],
+    touched: Map<string, { group: ShareGroup; topicId: number; partition: number }>,
+  ): AfterCommit {
+    const now = this.clock.now();
+    const archivalsByPartition = new Map<string, Archival[]>();
+    for (const { index, item, parts, group } of checked) {
+      const state = group.get(parts.topicId, parts.partition);
+      if (!state) {
+        results[index] = failure(
+          item.receipt,
+          ErrorCode.LOCK_LOST,
+          'This receipt does not name the current delivery',
+        );
+        continue;
+      }
+      const key = `${group.id}/${sharePartitionKey(parts.topicId, parts.partition)}`;
+      touched.set(key, { group, topicId: parts.topicId, partition: parts.partition });
+      let archivals = archivalsByPartition.get(key);
+      if (!archivals) archivalsByPartition.set(key, (archivals = []));
+      const outcome: AckOutcome = state.acknowledge(
+        {
+          offset: parts.offset,
+          token: parts.token,
+          type: item.type,
+          ...(item.delayMs !== undefined ? { delayMs: item.delayMs } : {}),
+          ...(item.lockDurationMs !== undefined ? { lockDurationMs: item.lockDurationMs } : {}),
+          ...(item.error !== undefined ? { error: item.error } : {}),
+        },
+        now,
+        group.config.lockDurationMs,
+        archivals,
+      );
+      results[index] = outcome.ok
+        ? {
+            receipt: item.receipt,
+            ok: true,
+            ...(outcome.lockExpiresAtMs !== undefined
+              ? { lockExpiresAtMs: outcome.lockExpiresAtMs }
+              : {}),
+          }
+        : failure(item.receipt, ErrorCode[outcome.code], outcome.message);
+    }
+    const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+    for (const [key, { group, topicId, partition }] of touched) {
+      const state = group.get(topicId, partition)!;
+      this.delivery.settle(
+        group,
+        topicId,
+        partition,
+        state,
+        archivalsByPartition.get(key) ?? [],
+        now,
+        effects,
+      );
+    }
+    return effects;
+  }
+
+  private check(
+    raw: unknown,
+    expected: ShareGroup | undefined,
+  ): { item: AckItem; parts: ReceiptParts; group: ShareGroup } | { error: AckResult } {
+    const receipt = (raw as { receipt?: unknown } | null)?.receipt;
+    const parsed = ackItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const message = parsed.error.issues
+        .map((i) => `${i.path.join('.') || 'ack'}: ${i.message}`)
+        .join('; ');
+      return { error: failure(receipt, ErrorCode.INVALID_REQUEST, message) };
+    }
+    const item = parsed.data;
+    const parts = parseReceipt(item.receipt);
+    const group = parts ? this.groups.findById(parts.groupId) : undefined;
+    if (!parts || !group || (expected && group.id !== expected.id)) {
+      return {
+        error: failure(
+          item.receipt,
+          ErrorCode.INVALID_RECEIPT,
+          'Not a receipt of this share group',
+        ),
+      };
+    }
+    if (item.type === 'renew' && item.lockDurationMs !== undefined) {
+      try {
+        this.delivery.lockDuration(item.lockDurationMs);
+      } catch (error) {
+        if (error instanceof BrokerError)
+          return { error: failure(item.receipt, error.code, error.message) };
+        throw error;
+      }
+    }
+    return { item, parts, group };
+  }
+}

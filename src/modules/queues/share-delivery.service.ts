@@ -1,0 +1,373 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Clock } from '../../common/clock';
+import { BROKER_CONFIG } from '../../common/core.module';
+import { BrokerError, ErrorCode } from '../../common/errors';
+import type { BrokerConfig } from '../../config/broker-config';
+import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
+import { Database } from '../../persistence/database';
+import { GroupCommit } from '../../persistence/group-commit';
+import { ShareGroupStore } from '../../persistence/share-group.store';
+import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { DeadLetterPosition, DeadLetterService } from '../dlq/dead-letter.service';
+import { LogWaiters, partitionKey } from '../topics/log-waiters';
+import { TopicsService } from '../topics/topics.service';
+import { Archival, InFlightRecord } from './domain/in-flight-record';
+import { formatReceipt } from './domain/receipt';
+import { ShareGroup } from './domain/share-group';
+import { deadLetterTopicFor } from './domain/share-group-config';
+import { SharePartition } from './domain/share-partition';
+import { LockExpiryScheduler } from './lock-expiry.scheduler';
+import { RecordFetcher } from './record-fetcher';
+import { DeliveredRecord } from './share-delivery.types';
+import { ShareGroupsService } from './share-groups.service';
+
+/** The waiters key that wakes receivers of a share group (release, expiry, delay due). */
+export const shareGroupKey = (groupId: number): string => `share:${groupId}`;
+
+/** What `receive` takes beyond the HTTP body: a way for a push subscription to stop it. */
+export interface ReceiveOptions {
+  memberId?: string;
+  topics?: string[];
+  maxRecords?: number;
+  waitMs?: number;
+  lockDurationMs?: number;
+  /** Extra waiters key that ends the wait when notified (a closing subscription). */
+  wakeKey?: string;
+  cancelled?: () => boolean;
+}
+
+/** Effects of a transaction that must follow its commit: wake-ups and metrics. */
+export interface AfterCommit {
+  wakeGroup: boolean;
+  deadLettered: DeadLetterPosition[];
+}
+
+/**
+ * The share-group data path: receive (acquire with locks), lock expiry, member release and
+ * dead-lettering. Every transition is written in the group-commit transaction of its cause;
+ * answers, wake-ups and metrics follow the commit.
+ */
+@Injectable()
+export class ShareDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly scheduler: LockExpiryScheduler;
+  private rotation = 0;
+
+  constructor(
+    @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
+    @Inject(TopicsService) private readonly topics: TopicsService,
+    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(ShareGroupStore) private readonly store: ShareGroupStore,
+    @Inject(RecordFetcher) private readonly fetcher: RecordFetcher,
+    @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
+    @Inject(Database) private readonly db: Database,
+    @Inject(LogWaiters) private readonly waiters: LogWaiters,
+    @Inject(DeadLetterService) private readonly deadLetters: DeadLetterService,
+    @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {
+    this.scheduler = new LockExpiryScheduler(
+      clock,
+      () => this.nextDeadline(),
+      () => this.processDeadlines(),
+    );
+  }
+
+  /** Locks that expired while the broker was down expire now, before anyone receives. */
+  onApplicationBootstrap(): void {
+    const after = this.db.transaction(() => this.expireDue());
+    this.afterCommit(after);
+    this.scheduler.poke();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.scheduler.stop();
+  }
+
+  /** Tells the scheduler that deadlines may have changed. */
+  poke(): void {
+    this.scheduler.poke();
+  }
+
+  /**
+   * Acquires up to `maxRecords` for the member across the group's topics (or the ones asked
+   * for), waiting up to `waitMs` when nothing is deliverable. An unknown group is created with
+   * defaults when `topics` are given.
+   */
+  async receive(
+    groupName: string,
+    options: ReceiveOptions,
+  ): Promise<{ memberId: string; records: DeliveredRecord[] }> {
+    const group = options.topics
+      ? this.groups.ensure(groupName, options.topics)
+      : this.groups.get(groupName);
+    const memberId = options.memberId ?? randomUUID();
+    const lockDurationMs = this.lockDuration(options.lockDurationMs ?? group.config.lockDurationMs);
+    const maxRecords = Math.min(options.maxRecords ?? 100, this.config.maxReceiveRecords);
+    const topicNames = options.topics ?? group.config.topics;
+    const deadlineMs = this.clock.now() + Math.min(options.waitMs ?? 0, this.config.maxWaitMs);
+    for (;;) {
+      const topics = topicNames
+        .map((name) => this.topics.find(name))
+        .filter((t): t is TopicRow => t !== undefined);
+      if (options.cancelled?.()) return { memberId, records: [] };
+      if (this.anyDeliverable(group, topics)) {
+        const touched: Array<[number, number]> = [];
+        const records = await this.groupCommit.submit(
+          () => this.acquireNow(group, topics, memberId, maxRecords, lockDurationMs, touched),
+          () => touched.forEach(([topicId, p]) => this.groups.reload(group, topicId, p)),
+        );
+        this.scheduler.poke();
+        if (records.length > 0) {
+          this.countDeliveries(group, records);
+          return { memberId, records };
+        }
+      }
+      const remainingMs = deadlineMs - this.clock.now();
+      if (remainingMs <= 0 || this.waiters.isClosed) return { memberId, records: [] };
+      const keys = topics.flatMap((t) =>
+        Array.from({ length: t.partitions }, (_x, p) => partitionKey(t.id, p)),
+      );
+      keys.push(shareGroupKey(group.id));
+      if (options.wakeKey) keys.push(options.wakeKey);
+      await this.waiters.waitForAny(keys, remainingMs);
+    }
+  }
+
+  /** Ends the attempts of every record `memberId` holds in `group` (its socket closed). */
+  async releaseMember(group: ShareGroup, memberId: string): Promise<void> {
+    const touched: Array<[number, number]> = [];
+    const after = await this.groupCommit.submit(
+      () => {
+        const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+        const now = this.clock.now();
+        for (const { topicId, partition, state } of group.partitions.values()) {
+          if (state.heldBy(memberId).length === 0) continue;
+          touched.push([topicId, partition]);
+          const ends = state.releaseMember(memberId, now);
+          if (ends.madeAvailable.length > 0) effects.wakeGroup = true;
+          this.settle(group, topicId, partition, state, ends.archivals, now, effects);
+        }
+        return effects;
+      },
+      () => touched.forEach(([topicId, p]) => this.groups.reload(group, topicId, p)),
+    );
+    this.afterCommit(after);
+  }
+
+  /**
+   * Dead-letters `archivals` of one share partition and writes its changes: the caller's
+   * transaction commits the transitions and the copies together.
+   */
+  settle(
+    group: ShareGroup,
+    topicId: number,
+    partition: number,
+    state: SharePartition,
+    archivals: readonly Archival[],
+    nowMs: number,
+    effects: AfterCommit,
+  ): void {
+    const topic = this.topicById(topicId);
+    for (const archival of archivals) {
+      const target = topic ? deadLetterTopicFor(group.name, group.config, topic.name) : null;
+      if (topic && target !== null) {
+        effects.deadLettered.push(
+          this.deadLetters.append(
+            {
+              group: group.name,
+              deadLetterTopic: target,
+              source: topic,
+              partition,
+              offset: archival.offset,
+              deliveryCount: archival.deliveryCount,
+              reason: archival.reason,
+              ...(archival.error !== undefined ? { error: archival.error } : {}),
+            },
+            nowMs,
+          ),
+        );
+      }
+      this.metrics.deadLetteredRecord(group.name, topic?.name ?? String(topicId), archival.reason);
+    }
+    const changes = state.takeChanges();
+    if (changes.upserts.length > 0 || changes.startMoved || changes.resetAll) {
+      this.store.write(group.id, topicId, partition, changes);
+    }
+  }
+
+  /** Wakes receivers and dead-letter readers once a transaction committed. */
+  afterCommit(effects: AfterCommit, group?: ShareGroup): void {
+    if (effects.wakeGroup && group) this.waiters.notify(shareGroupKey(group.id));
+    if (effects.wakeGroup && !group)
+      for (const g of this.groups.all()) this.waiters.notify(shareGroupKey(g.id));
+    for (const p of effects.deadLettered)
+      this.waiters.notify(partitionKey(p.topic.id, p.partition));
+    this.scheduler.poke();
+  }
+
+  topicById(topicId: number): TopicRow | undefined {
+    return this.topics.list().find((t) => t.id === topicId);
+  }
+
+  private async processDeadlines(): Promise<void> {
+    const after = await this.groupCommit.submit(
+      () => this.expireDue(),
+      () => {
+        for (const group of this.groups.all()) {
+          for (const { topicId, partition } of group.partitions.values())
+            this.groups.reload(group, topicId, partition);
+        }
+      },
+    );
+    this.afterCommit(after);
+  }
+
+  /** Expires due locks and clears due delays everywhere; joins the caller's transaction. */
+  private expireDue(): AfterCommit {
+    const now = this.clock.now();
+    const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+    for (const group of this.groups.all()) {
+      for (const { topicId, partition, state } of group.partitions.values()) {
+        const deadline = state.nextDeadline();
+        if (deadline === null || deadline > now) continue;
+        const ends = state.expireLocks(now);
+        const expired =
+          ends.madeAvailable.length +
+          ends.archivals.filter((a) => a.reason === 'DELIVERY_COUNT_EXCEEDED').length;
+        this.metrics.locksExpired(
+          group.name,
+          this.topicById(topicId)?.name ?? String(topicId),
+          expired,
+        );
+        if (ends.madeAvailable.length > 0 || ends.delayedDue > 0) effects.wakeGroup = true;
+        this.settle(group, topicId, partition, state, ends.archivals, now, effects);
+      }
+    }
+    return effects;
+  }
+
+  private acquireNow(
+    group: ShareGroup,
+    topics: readonly TopicRow[],
+    memberId: string,
+    maxRecords: number,
+    lockDurationMs: number,
+    touched: Array<[number, number]>,
+  ): DeliveredRecord[] {
+    const now = this.clock.now();
+    const slots = topics.flatMap((t) =>
+      Array.from({ length: t.partitions }, (_x, p) => [t, p] as const),
+    );
+    const first = slots.length > 0 ? this.rotation++ % slots.length : 0;
+    const delivered: DeliveredRecord[] = [];
+    const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+    for (let i = 0; i < slots.length && delivered.length < maxRecords; i++) {
+      const [topic, partition] = slots[(first + i) % slots.length]!;
+      const log = this.topicStore.partitionState(topic.id, partition);
+      if (!log) continue;
+      const state = this.groups.partition(group, topic, partition);
+      touched.push([topic.id, partition]);
+      const ends = state.expireLocks(now);
+      this.metrics.locksExpired(group.name, topic.name, ends.madeAvailable.length);
+      const acquired = state.acquire(
+        memberId,
+        maxRecords - delivered.length,
+        log.logStartOffset,
+        log.logEndOffset,
+        now,
+        lockDurationMs,
+        () => randomBytes(8).toString('hex'),
+      );
+      delivered.push(...this.views(group, topic, partition, acquired));
+      this.settle(group, topic.id, partition, state, ends.archivals, now, effects);
+    }
+    if (effects.deadLettered.length > 0) queueMicrotask(() => this.afterCommit(effects));
+    return delivered;
+  }
+
+  private views(
+    group: ShareGroup,
+    topic: TopicRow,
+    partition: number,
+    acquired: readonly InFlightRecord[],
+  ): DeliveredRecord[] {
+    if (acquired.length === 0) return [];
+    const records = this.fetcher.fetch(
+      topic,
+      partition,
+      acquired.map((r) => r.offset),
+    );
+    return acquired.flatMap((r) => {
+      const view = records.get(r.offset);
+      if (!view) return [];
+      const receipt = formatReceipt({
+        groupId: group.id,
+        topicId: topic.id,
+        partition,
+        offset: r.offset,
+        token: r.token!,
+      });
+      return [
+        { ...view, deliveryCount: r.deliveryCount, receipt, lockExpiresAtMs: r.lockExpiresAtMs! },
+      ];
+    });
+  }
+
+  private anyDeliverable(group: ShareGroup, topics: readonly TopicRow[]): boolean {
+    const now = this.clock.now();
+    for (const topic of topics) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const log = this.topicStore.partitionState(topic.id, p);
+        if (!log) continue;
+        const state = group.get(topic.id, p);
+        if (!state) {
+          if (log.logEndOffset > log.logStartOffset) return true;
+          continue;
+        }
+        if (state.hasDeliverable(now, log.logEndOffset)) return true;
+        const deadline = state.nextDeadline();
+        if (deadline !== null && deadline <= now) return true;
+      }
+    }
+    return false;
+  }
+
+  private countDeliveries(group: ShareGroup, records: readonly DeliveredRecord[]): void {
+    const byTopic = new Map<string, { total: number; again: number }>();
+    for (const r of records) {
+      const counts = byTopic.get(r.topic) ?? { total: 0, again: 0 };
+      counts.total += 1;
+      if (r.deliveryCount > 1) counts.again += 1;
+      byTopic.set(r.topic, counts);
+    }
+    for (const [topic, c] of byTopic) this.metrics.delivered(group.name, topic, c.total, c.again);
+  }
+
+  /** Checks a lock duration against the broker's range. */
+  lockDuration(lockDurationMs: number): number {
+    const { minLockMs, maxLockMs } = this.config;
+    if (lockDurationMs < minLockMs || lockDurationMs > maxLockMs) {
+      throw new BrokerError(
+        ErrorCode.INVALID_LOCK_DURATION,
+        `lockDurationMs must be within [${minLockMs}, ${maxLockMs}], got ${lockDurationMs}`,
+      );
+    }
+    return lockDurationMs;
+  }
+
+  private nextDeadline(): number | null {
+    let earliest: number | null = null;
+    for (const group of this.groups.all()) {
+      const d = group.nextDeadline();
+      if (d !== null && (earliest === null || d < earliest)) earliest = d;
+    }
+    return earliest;
+  }
+}
