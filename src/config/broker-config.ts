@@ -52,6 +52,9 @@ const environmentSchema = z.object({
   WEIR_MAX_RECEIVE_RECORDS: integer(1000, 1, 100_000),
   /** Largest number of acknowledgements in one request. */
   WEIR_MAX_ACK_BATCH: integer(10_000, 1, 1_000_000),
+  /** Shortest and longest `sessionTimeoutMs` a streaming consumer group member may ask for. */
+  WEIR_MIN_SESSION_TIMEOUT_MS: integer(6000, 1, DAY_MS),
+  WEIR_MAX_SESSION_TIMEOUT_MS: integer(1_800_000, 1, DAY_MS),
   /** Pino log level. */
   WEIR_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -78,6 +81,8 @@ export interface BrokerConfig {
   maxLockMs: number;
   maxReceiveRecords: number;
   maxAckBatch: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -120,6 +125,8 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     maxLockMs: e.WEIR_MAX_LOCK_MS,
     maxReceiveRecords: e.WEIR_MAX_RECEIVE_RECORDS,
     maxAckBatch: e.WEIR_MAX_ACK_BATCH,
+    minSessionTimeoutMs: e.WEIR_MIN_SESSION_TIMEOUT_MS,
+    maxSessionTimeoutMs: e.WEIR_MAX_SESSION_TIMEOUT_MS,
     logLevel: e.WEIR_LOG_LEVEL,
   };
   const problems: string[] = [];
@@ -128,6 +135,9 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
   }
   if (config.minLockMs > config.maxLockMs) {
     problems.push('WEIR_MIN_LOCK_MS: must not exceed WEIR_MAX_LOCK_MS');
+  }
+  if (config.minSessionTimeoutMs > config.maxSessionTimeoutMs) {
+    problems.push('WEIR_MIN_SESSION_TIMEOUT_MS: must not exceed WEIR_MAX_SESSION_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

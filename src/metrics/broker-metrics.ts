@@ -9,6 +9,24 @@ export interface PartitionSample {
   bytes: number;
 }
 
+/** A streaming consumer group, as reported at scrape time. */
+export interface StreamGroupSample {
+  group: string;
+  members: number;
+  /** Rebalances since the group was loaded. */
+  rebalances: number;
+}
+
+/** A streaming consumer group's committed offset and lag in one partition. */
+export interface StreamPartitionSample {
+  group: string;
+  topic: string;
+  partition: number;
+  committedOffset: number;
+  /** logEndOffset - committedOffset. */
+  lag: number;
+}
+
 /**
  * The broker's metrics, on a private registry. Methods are named after what happened; gauges
  * that describe state are filled at scrape time from the collectors that modules register.
@@ -61,6 +79,31 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
+  private readonly streamGroupLag = new Gauge({
+    name: 'weir_stream_group_lag',
+    help: 'Records of a partition after the committed offset of a streaming consumer group.',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [this.registry],
+  });
+  private readonly streamGroupCommittedOffset = new Gauge({
+    name: 'weir_stream_group_committed_offset',
+    help: 'Committed offset (next offset to read) of a streaming consumer group in a partition.',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [this.registry],
+  });
+  private readonly streamGroupMembers = new Gauge({
+    name: 'weir_stream_group_members',
+    help: 'Members of a streaming consumer group.',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+  private readonly streamGroupRebalances = new Counter({
+    name: 'weir_stream_group_rebalances_total',
+    help: 'Rebalances (new target assignments) of a streaming consumer group.',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+
   recordProduced(topic: string, records: number, bytes: number): void {
     this.recordsProduced.inc({ topic }, records);
     this.bytesProduced.inc({ topic }, bytes);
@@ -84,6 +127,26 @@ export class BrokerMetrics {
       this.logStartOffset.set(labels, s.logStartOffset);
       this.logEndOffset.set(labels, s.logEndOffset);
       this.partitionBytes.set(labels, s.bytes);
+    }
+  }
+
+  /** Replaces the streaming consumer group series with `groups` and `partitions`. */
+  reportStreamGroups(
+    groups: readonly StreamGroupSample[],
+    partitions: readonly StreamPartitionSample[],
+  ): void {
+    this.streamGroupMembers.reset();
+    this.streamGroupRebalances.reset();
+    for (const g of groups) {
+      this.streamGroupMembers.set({ group: g.group }, g.members);
+      this.streamGroupRebalances.inc({ group: g.group }, g.rebalances);
+    }
+    this.streamGroupLag.reset();
+    this.streamGroupCommittedOffset.reset();
+    for (const p of partitions) {
+      const labels = { group: p.group, topic: p.topic, partition: String(p.partition) };
+      this.streamGroupLag.set(labels, p.lag);
+      this.streamGroupCommittedOffset.set(labels, p.committedOffset);
     }
   }
 

@@ -66,4 +66,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (group_id, topic_id, partition, record_offset)
   ) WITHOUT ROWID;
   `,
+  // 3: committed offsets of streaming consumer groups; deleting a partition deletes its offsets
+  `
+  CREATE TABLE stream_offsets (
+    group_name TEXT NOT NULL,
+    topic_id INTEGER NOT NULL,
+    partition INTEGER NOT NULL,
+    committed_offset INTEGER NOT NULL,
+    committed_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (group_name, topic_id, partition),
+    FOREIGN KEY (topic_id, partition) REFERENCES partitions (topic_id, partition) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  CREATE INDEX stream_offsets_by_partition ON stream_offsets (topic_id, partition);
+  `,
 ];

@@ -1,0 +1,194 @@
+/**
+ * The Weir benchmark (`npm run bench`). Each broker runs in a child process on a fresh temp
+ * data directory; the load comes from this process, over 127.0.0.1 only. Results go to stdout
+ * as one JSON object per line, ending with a `summary` line; progress goes to stderr.
+ */
+import { cpus } from 'node:os';
+import { killAllBrokers } from './broker-handle';
+import { createTopic, scenario, warmUp, withBroker } from './harness';
+import { httpProduceLatency, readThroughput } from './latency-read-scenarios';
+import { httpProduceBatch, ProducePlan, sqliteCeiling, wsProduceBatch } from './produce-scenarios';
+import { emit, log, round } from './util';
+
+const TOTAL_RECORDS = 200_000;
+const BATCH = 100;
+const CLIENTS = 8;
+const THROUGHPUT_TIME_LIMIT_MS = 60_000;
+/** Scenario time limits shrink so that everything ends before this (after start). */
+const DEADLINE_MS = 215_000;
+/** Past this the run is cut short: brokers killed, a partial summary printed. */
+const WATCHDOG_MS = 230_000;
+
+type Figures = Record<string, number | null>;
+
+const startedAt = Date.now();
+
+/**
+ * A time limit of `preferredMs`, cut so that `reserveMs` stay for the scenarios after it
+ * before the deadline; at least one second.
+ */
+const budget = (preferredMs: number, reserveMs: number): number =>
+  Math.max(1_000, Math.min(preferredMs, startedAt + DEADLINE_MS - reserveMs - Date.now()));
+
+const plan = (topic: string, timeLimitMs: number, totalRecords = TOTAL_RECORDS): ProducePlan => ({
+  topic,
+  totalRecords,
+  batchSize: BATCH,
+  timeLimitMs,
+});
+
+const ratio = (value: number | undefined, ceiling: number | undefined): number | null =>
+  value !== undefined && ceiling ? round(value / ceiling, 3) : null;
+
+/** Every figure of the summary, filled in as scenarios finish. */
+const figures: Figures = {};
+/** Peak RSS (KiB) of each broker child. */
+const rssKiB: Record<string, number> = {};
+
+async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    log(`watchdog: still running after ${WATCHDOG_MS / 1000} s, cutting the run short`);
+    killAllBrokers();
+    emitSummary(false);
+    process.exit(2);
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  const f = figures;
+
+  const ceiling = await scenario('sqlite_ceiling', () =>
+    sqliteCeiling(TOTAL_RECORDS, 1_000, budget(20_000, 150_000), 3),
+  );
+  const ceil = ceiling?.recordsPerSec;
+  f.ceilingRecordsPerSec = ceil ?? null;
+
+  rssKiB.httpAndRead = await withBroker('http', async (broker) => {
+    await createTopic(broker, 'b1');
+    await warmUp(broker);
+    const http = await scenario(
+      'http_produce_batch',
+      async () => {
+        const run = await httpProduceBatch(
+          broker.port,
+          plan('b1', budget(THROUGHPUT_TIME_LIMIT_MS, 110_000)),
+          CLIENTS,
+        );
+        const ratioToCeiling = ratio(run.recordsPerSec, ceil);
+        return { ...run, clients: CLIENTS, batch: BATCH, ratioToCeiling };
+      },
+      broker,
+    );
+    f.httpProduceRecordsPerSec = http?.recordsPerSec ?? null;
+    f.httpProduceMBPerSec = http?.mbPerSec ?? null;
+    f.httpProduceRatio = ratio(http?.recordsPerSec, ceil);
+    if (http && http.records < TOTAL_RECORDS) {
+      log(`read_throughput: topic holds only ${http.records} records, reading those`);
+    }
+    const read = await scenario(
+      'read_throughput',
+      async () => {
+        const limitMs = budget(THROUGHPUT_TIME_LIMIT_MS, 90_000);
+        const run = await readThroughput(broker.port, 'b1', 5_000, 1_000, limitMs);
+        return { ...run, ratioToCeiling: ratio(run.recordsPerSec, ceil) };
+      },
+      broker,
+    );
+    f.readRecordsPerSec = read?.recordsPerSec ?? null;
+    f.readMBPerSec = read?.mbPerSec ?? null;
+    f.readRatio = ratio(read?.recordsPerSec, ceil);
+  });
+
+  for (const inFlight of [1, 4]) {
+    const reserveMs = inFlight === 1 ? 60_000 : 35_000;
+    rssKiB[`wsInFlight${inFlight}`] = await withBroker(`ws${inFlight}`, async (broker) => {
+      await createTopic(broker, 'b1');
+      await warmUp(broker);
+      const ws = await scenario(
+        'ws_produce_batch',
+        async () => {
+          const wsPlan = plan('b1', budget(THROUGHPUT_TIME_LIMIT_MS, reserveMs));
+          const run = await wsProduceBatch(broker.port, wsPlan, CLIENTS, inFlight);
+          const ratioToCeiling = ratio(run.recordsPerSec, ceil);
+          return {
+            ...run,
+            clients: CLIENTS,
+            inFlightPerClient: inFlight,
+            batch: BATCH,
+            ratioToCeiling,
+          };
+        },
+        broker,
+      );
+      f[`wsInFlight${inFlight}RecordsPerSec`] = ws?.recordsPerSec ?? null;
+      f[`wsInFlight${inFlight}Ratio`] = ratio(ws?.recordsPerSec, ceil);
+    });
+  }
+  // The headline WebSocket figure is the better of the two in-flight settings.
+  const wsBest = Math.max(f.wsInFlight1RecordsPerSec ?? 0, f.wsInFlight4RecordsPerSec ?? 0);
+  f.wsProduceRecordsPerSec = wsBest > 0 ? wsBest : null;
+  f.wsProduceRatio = ratio(wsBest > 0 ? wsBest : undefined, ceil);
+
+  rssKiB.latency = await withBroker('latency', async (broker) => {
+    await createTopic(broker, 'lat');
+    await warmUp(broker);
+    const latency = await scenario(
+      'http_produce_latency',
+      () =>
+        httpProduceLatency(broker.port, {
+          topic: 'lat',
+          ratePerSec: 1_000,
+          durationMs: 10_000,
+          maxOutstanding: 200,
+          sockets: 64,
+          drainMs: budget(30_000, 0),
+        }),
+      broker,
+    );
+    f.latencyP50Ms = latency?.p50Ms ?? null;
+    f.latencyP99Ms = latency?.p99Ms ?? null;
+    f.latencyMaxMs = latency?.maxMs ?? null;
+    f.latencyAchievedRatePerSec = latency?.achievedRatePerSec ?? null;
+  });
+
+  const peakKiB = Math.max(0, ...Object.values(rssKiB));
+  const perBrokerMiB = Object.fromEntries(
+    Object.entries(rssKiB).map(([name, kib]) => [name, round(kib / 1024, 1)]),
+  );
+  emit({ bench: 'peak_rss', peakRssMiB: round(peakKiB / 1024, 1), perBrokerMiB });
+  clearTimeout(watchdog);
+  emitSummary(true);
+}
+
+const HEADLINE = [
+  'ceilingRecordsPerSec',
+  'httpProduceRecordsPerSec',
+  'httpProduceRatio',
+  'wsProduceRecordsPerSec',
+  'wsProduceRatio',
+  'readRecordsPerSec',
+  'readRatio',
+  'latencyP50Ms',
+  'latencyP99Ms',
+  'peakRssMiB',
+];
+
+/** The last line: machine, the headline figures first, then every other figure. */
+function emitSummary(complete: boolean): void {
+  const peakKiB = Math.max(0, ...Object.values(rssKiB));
+  figures.peakRssMiB = peakKiB > 0 ? round(peakKiB / 1024, 1) : null;
+  const cpu = cpus();
+  emit({
+    bench: 'summary',
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version },
+    ...Object.fromEntries(HEADLINE.map((name) => [name, figures[name] ?? null])),
+    ...figures,
+    complete,
+    totalSeconds: round((Date.now() - startedAt) / 1000, 1),
+  });
+}
+
+main().catch((error: unknown) => {
+  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  killAllBrokers();
+  emitSummary(false);
+  process.exitCode = 1;
+});
