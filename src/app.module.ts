@@ -1,14 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { Clock } from './common/clock';
 import { CoreModule } from './common/core.module';
 import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
-import { ValidationInterceptor } from './common/http/validation.interceptor';
+import { ValidationGuard } from './common/http/validation.guard';
 import { BrokerConfig } from './config/broker-config';
 import { MetricsModule } from './metrics/metrics.module';
-import { RequestTimingInterceptor } from './metrics/request-timing.interceptor';
 import { QueuesModule } from './modules/queues/queues.module';
+import { StreamsModule } from './modules/streams/streams.module';
 import { TopicsModule } from './modules/topics/topics.module';
 import { OperationsModule } from './operations/operations.module';
 import { PersistenceModule } from './persistence/persistence.module';
@@ -22,18 +22,19 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, clock),
-        LoggerModule.forRoot({ pinoHttp: { level: config.logLevel, autoLogging: false } }),
+        // Logs only: no per-request logging middleware on the data path.
+        LoggerModule.forRoot({ pinoHttp: { level: config.logLevel }, forRoutes: [] }),
         PersistenceModule,
         MetricsModule,
         WsModule,
         TopicsModule,
         QueuesModule,
+        StreamsModule,
         OperationsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: BrokerExceptionFilter },
-        { provide: APP_INTERCEPTOR, useExisting: RequestTimingInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
+        { provide: APP_GUARD, useClass: ValidationGuard },
       ],
     };
   }

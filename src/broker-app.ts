@@ -4,6 +4,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { Clock } from './common/clock';
 import { BrokerConfig } from './config/broker-config';
+import { BrokerMetrics } from './metrics/broker-metrics';
+import { observeHttpTiming } from './metrics/http-timing';
 import { BrokerWsAdapter } from './ws/broker-ws.adapter';
 
 /** Builds the broker application (not yet listening) for `config`, with time from `clock`. */
@@ -23,6 +25,7 @@ export async function createBrokerApp(
     },
   );
   app.useLogger(app.get(Logger));
+  observeHttpTiming(app.getHttpAdapter().getInstance(), app.get(BrokerMetrics));
   app.useWebSocketAdapter(new BrokerWsAdapter(app, config.maxRequestBytes));
   return app;
 }

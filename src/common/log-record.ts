@@ -11,9 +11,11 @@ export interface EncodedRecord {
   /** Create time from the producer, or append time. Epoch ms. */
   timestampMs: number;
   keyFormat: PayloadFormat;
-  key: Buffer | null;
+  /** A string when TEXT, bytes when BINARY. */
+  key: Buffer | string | null;
   valueFormat: PayloadFormat;
-  value: Buffer | null;
+  /** JSON text when TEXT, bytes when BINARY. */
+  value: Buffer | string | null;
   /** Ordered header pairs as JSON text (`[["name","value"], ...]`), or null for none. */
   headers: string | null;
   /** Bytes counted against limits and retention: key + value + header names and values. */
@@ -32,3 +34,7 @@ export interface PartitionState {
   logEndOffset: number;
   bytes: number;
 }
+
+/** Bytes of a stored key or value. */
+export const payloadBytes = (payload: Buffer | string | null | undefined): number =>
+  payload == null ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { BrokerMetrics } from './broker-metrics';
 import { MetricsController } from './metrics.controller';
-import { RequestTimingInterceptor } from './request-timing.interceptor';
 import { ShareGroupMetrics } from './share-group-metrics';
 
 @Global()
@@ -14,8 +13,7 @@ import { ShareGroupMetrics } from './share-group-metrics';
       inject: [BrokerMetrics],
       useFactory: (broker: BrokerMetrics) => new ShareGroupMetrics(broker),
     },
-    RequestTimingInterceptor,
   ],
-  exports: [BrokerMetrics, ShareGroupMetrics, RequestTimingInterceptor],
+  exports: [BrokerMetrics, ShareGroupMetrics],
 })
 export class MetricsModule {}

@@ -61,6 +61,10 @@ export class GroupCommit {
 
   private commitBatch(batch: PendingWork[]): void {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    if (batch.length === 1) {
+      this.commitAlone(batch[0]!);
+      return;
+    }
     try {
       this.db.transaction(() => {
         for (const item of batch) {
@@ -84,5 +88,18 @@ export class GroupCommit {
       if (outcome?.ok) item.resolve(outcome.value);
       else item.reject(outcome?.error);
     });
+  }
+
+  /** One item needs no savepoint: its own transaction is the unit that commits or rolls back. */
+  private commitAlone(item: PendingWork): void {
+    let value: unknown;
+    try {
+      value = this.db.transaction(item.work);
+    } catch (error) {
+      item.onRollback?.();
+      item.reject(error);
+      return;
+    }
+    item.resolve(value);
   }
 }

@@ -66,7 +66,7 @@ describe('operations endpoints', () => {
     expect(
       sample(text, 'weir_request_duration_seconds_count', {
         transport: 'http',
-        type: 'TopicsController.produce',
+        type: 'POST /topics/:topic/records',
       }),
     ).toBe(1);
   });

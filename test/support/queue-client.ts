@@ -25,7 +25,7 @@ export class QueueClient {
     return res.body;
   }
 
-  async ack(group: string, acks: object[]): Promise<any[]> {
+  async ack(group: string, acks: unknown[]): Promise<any[]> {
     const res = await request(this.url).post(`/queues/groups/${group}/acks`).send({ acks });
     if (res.status !== 200) throw new Error(`acks ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.results;

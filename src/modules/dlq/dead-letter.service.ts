@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EncodedRecord, PayloadFormat } from '../../common/log-record';
+import { EncodedRecord, payloadBytes, PayloadFormat } from '../../common/log-record';
 import { RecordLogStore } from '../../persistence/record-log.store';
 import { TopicRow } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
@@ -81,7 +81,7 @@ export class DeadLetterService {
       valueFormat: original?.valueFormat ?? PayloadFormat.NULL,
       value: original?.value ?? null,
       headers: JSON.stringify(headers),
-      sizeBytes: (original?.key?.length ?? 0) + (original?.value?.length ?? 0) + headerBytes,
+      sizeBytes: payloadBytes(original?.key) + payloadBytes(original?.value) + headerBytes,
     };
     const partition = entry.partition % target.partitions;
     const offset = this.log.append(target.id, partition, [copy]);

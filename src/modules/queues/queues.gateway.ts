@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BROKER_CONFIG } from '../../common/core.module';
-import { parseWith } from '../../common/http/validation.interceptor';
+import { parseWith } from '../../common/http/validation.guard';
 import type { BrokerConfig } from '../../config/broker-config';
 import { FrameRouter } from '../../ws/frame-router';
 import { SubscriptionHub } from '../../ws/subscription-hub';

@@ -194,7 +194,8 @@ export class RecordLogService implements BeforeApplicationShutdown {
           { index },
         );
       }
-      const encoded = encodeRecord(input, appendTimeMs);
+      const key = keyBytes(input);
+      const encoded = encodeRecord(input, appendTimeMs, key);
       if (encoded.sizeBytes > topic.config.maxMessageBytes) {
         throw new BrokerError(
           ErrorCode.RECORD_TOO_LARGE,
@@ -202,7 +203,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
           { index, sizeBytes: encoded.sizeBytes, maxMessageBytes: topic.config.maxMessageBytes },
         );
       }
-      const partition = choosePartition(topic.partitions, sticky, keyBytes(input), input.partition);
+      const partition = choosePartition(topic.partitions, sticky, key, input.partition);
       let group = byPartition.get(partition);
       if (!group) byPartition.set(partition, (group = { records: [], indexes: [] }));
       group.records.push(encoded);

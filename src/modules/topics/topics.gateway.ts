@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { z } from 'zod';
-import { parseWith } from '../../common/http/validation.interceptor';
+import { parseWith } from '../../common/http/validation.guard';
 import { FrameRouter } from '../../ws/frame-router';
 import { RecordLogService } from './record-log.service';
 import { produceSchema } from './topics.schemas';

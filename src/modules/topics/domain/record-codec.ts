@@ -33,40 +33,63 @@ export function keyBytes(input: RecordInput): Buffer | null {
 
 /**
  * Turns a producer's record into its stored form. JSON values are kept as their JSON text so
- * they round-trip as the same JSON; base64 values are kept as bytes.
+ * they round-trip as the same JSON; base64 values are kept as bytes. `key` is the key's bytes
+ * (see `keyBytes`), computed once by the caller.
  */
-export function encodeRecord(input: RecordInput, appendTimeMs: number): EncodedRecord {
-  const key = keyBytes(input);
-  const keyFormat =
-    key === null
-      ? PayloadFormat.NULL
-      : input.keyBase64 !== undefined
-        ? PayloadFormat.BINARY
-        : PayloadFormat.TEXT;
-  let value: Buffer | null = null;
+export function encodeRecord(
+  input: RecordInput,
+  appendTimeMs: number,
+  key = keyBytes(input),
+): EncodedRecord {
+  let storedKey: Buffer | string | null = null;
+  let keyFormat: PayloadFormat = PayloadFormat.NULL;
+  if (input.keyBase64 !== undefined) {
+    storedKey = key;
+    keyFormat = PayloadFormat.BINARY;
+  } else if (input.key !== undefined && input.key !== null) {
+    storedKey = input.key;
+    keyFormat = PayloadFormat.TEXT;
+  }
+  let value: Buffer | string | null = null;
   let valueFormat: PayloadFormat = PayloadFormat.NULL;
+  let valueBytes = 0;
   if (input.valueBase64 !== undefined) {
-    value = Buffer.from(input.valueBase64, 'base64');
+    const bytes = Buffer.from(input.valueBase64, 'base64');
+    value = bytes;
+    valueBytes = bytes.length;
     valueFormat = PayloadFormat.BINARY;
   } else if (input.value !== undefined && input.value !== null) {
-    value = Buffer.from(JSON.stringify(input.value), 'utf8');
+    const text = JSON.stringify(input.value);
+    value = text;
+    valueBytes = Buffer.byteLength(text);
     valueFormat = PayloadFormat.TEXT;
   }
-  const headerPairs = Object.entries(input.headers ?? {});
+  let headers: string | null = null;
   let headerBytes = 0;
-  for (const [name, headerValue] of headerPairs) {
-    headerBytes += Buffer.byteLength(name) + Buffer.byteLength(headerValue);
+  if (input.headers) {
+    const headerPairs = Object.entries(input.headers);
+    for (const [name, headerValue] of headerPairs) {
+      headerBytes += Buffer.byteLength(name) + Buffer.byteLength(headerValue);
+    }
+    if (headerPairs.length > 0) headers = JSON.stringify(headerPairs);
   }
   return {
     timestampMs: input.timestampMs ?? appendTimeMs,
     keyFormat,
-    key,
+    key: storedKey,
     valueFormat,
     value,
-    headers: headerPairs.length > 0 ? JSON.stringify(headerPairs) : null,
-    sizeBytes: (key?.length ?? 0) + (value?.length ?? 0) + headerBytes,
+    headers,
+    sizeBytes: (key?.length ?? 0) + valueBytes + headerBytes,
   };
 }
+
+const asText = (payload: Buffer | string): string =>
+  typeof payload === 'string' ? payload : payload.toString('utf8');
+const asBase64 = (payload: Buffer | string): string =>
+  typeof payload === 'string'
+    ? Buffer.from(payload).toString('base64')
+    : payload.toString('base64');
 
 /** Turns a stored record back into the API's shape. */
 export function decodeRecord(topic: string, partition: number, stored: StoredRecord): RecordView {
@@ -78,15 +101,12 @@ export function decodeRecord(topic: string, partition: number, stored: StoredRec
     headers: {},
   };
   if (stored.key !== null) {
-    if (stored.keyFormat === PayloadFormat.BINARY) view.keyBase64 = stored.key.toString('base64');
-    else view.key = stored.key.toString('utf8');
+    if (stored.keyFormat === PayloadFormat.BINARY) view.keyBase64 = asBase64(stored.key);
+    else view.key = asText(stored.key);
   }
   if (stored.value !== null) {
-    if (stored.valueFormat === PayloadFormat.BINARY) {
-      view.valueBase64 = stored.value.toString('base64');
-    } else {
-      view.value = JSON.parse(stored.value.toString('utf8')) as unknown;
-    }
+    if (stored.valueFormat === PayloadFormat.BINARY) view.valueBase64 = asBase64(stored.value);
+    else view.value = JSON.parse(asText(stored.value)) as unknown;
   }
   if (stored.headers !== null) {
     const pairs = JSON.parse(stored.headers) as Array<[string, string]>;

@@ -1,7 +1,6 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import { BrokerError, ErrorCode } from '../errors';
 import { ROUTE_SPEC, RouteSpec } from './route-spec';
@@ -21,12 +20,17 @@ export function parseWith<T>(schema: ZodType<T>, value: unknown, where: string):
   );
 }
 
-/** Validates params, query and body against the route's declared schemas before the handler runs. */
+/**
+ * Validates params, query and body against the route's declared schemas before the handler
+ * runs, replacing them with the parsed values. A guard rather than an interceptor: it runs at the
+ * same point without an Observable pipeline on every request. It never denies; it throws
+ * `INVALID_REQUEST`.
+ */
 @Injectable()
-export class ValidationInterceptor implements NestInterceptor {
+export class ValidationGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): boolean {
     const spec = this.reflector.get<RouteSpec | undefined>(ROUTE_SPEC, context.getHandler());
     if (spec && context.getType() === 'http') {
       const request = context.switchToHttp().getRequest<FastifyRequest>();
@@ -35,6 +39,6 @@ export class ValidationInterceptor implements NestInterceptor {
       if (spec.query) target.query = parseWith(spec.query, request.query ?? {}, 'query');
       if (spec.body) target.body = parseWith(spec.body, request.body ?? {}, 'body');
     }
-    return next.handle();
+    return true;
   }
 }
