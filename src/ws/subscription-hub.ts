@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { FrameRouter } from './frame-router';
@@ -38,6 +38,7 @@ const positiveCount = (value: unknown, field: string): number => {
  */
 @Injectable()
 export class SubscriptionHub implements OnModuleInit {
+  private readonly logger = new Logger('SubscriptionHub');
   private readonly modes = new Map<string, SubscribeHandler>();
   private readonly bySession = new Map<WsSession, Map<string, Subscription>>();
 
@@ -111,6 +112,15 @@ export class SubscriptionHub implements OnModuleInit {
   private async closeAll(session: WsSession): Promise<void> {
     const subs = this.bySession.get(session);
     this.bySession.delete(session);
-    for (const subscription of subs?.values() ?? []) await subscription.close();
+    for (const subscription of subs?.values() ?? []) {
+      try {
+        await subscription.close();
+      } catch (error) {
+        // At shutdown the database may already be closed: what it held stays locked until expiry.
+        this.logger.warn(
+          `closing a subscription failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 }

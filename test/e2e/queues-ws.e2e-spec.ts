@@ -130,4 +130,12 @@ describe('share groups over WebSocket', () => {
       results: [{ ok: false, error: { code: 'INVALID_RECEIPT' } }],
     });
   });
+
+  it('shuts the broker down cleanly while a share subscription holds records', async () => {
+    await q.produce('jobs', [{ value: 'held' }]);
+    await ws.request({ type: 'subscribe', mode: 'share', group: 'g', topics: ['jobs'], credit: 5 });
+    await eventually(() => pushed(ws).length === 1);
+    await expect(broker.close()).resolves.toBeUndefined();
+    await eventually(() => ws.socket.readyState === ws.socket.CLOSED);
+  });
 });

@@ -51,7 +51,12 @@ export const ackItemSchema = z
   .object({
     receipt: z.string(),
     type: z.enum(['accept', 'release', 'reject', 'renew']),
-    delayMs: z.number().int().nonnegative().optional(),
+    delayMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(7 * 24 * 3600_000)
+      .optional(),
     lockDurationMs: z.number().int().positive().optional(),
     error: z.string().max(4096).optional(),
   })
