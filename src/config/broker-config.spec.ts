@@ -45,4 +45,17 @@ describe('loadBrokerConfig', () => {
       loadBrokerConfig({ WEIR_DEFAULT_PARTITIONS: '8', WEIR_MAX_PARTITIONS: '4' }),
     ).toThrow(ConfigError);
   });
+
+  it('gives Kafka-like session timeout bounds and refuses a minimum above the maximum', () => {
+    expect(loadBrokerConfig({})).toMatchObject({
+      minSessionTimeoutMs: 6000,
+      maxSessionTimeoutMs: 1_800_000,
+    });
+    expect(() =>
+      loadBrokerConfig({
+        WEIR_MIN_SESSION_TIMEOUT_MS: '60000',
+        WEIR_MAX_SESSION_TIMEOUT_MS: '10000',
+      }),
+    ).toThrow(ConfigError);
+  });
 });

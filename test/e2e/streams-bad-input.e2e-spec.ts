@@ -40,7 +40,11 @@ describe('bad input to streaming consumer groups', () => {
       () =>
         api()
           .post('/streams/groups/nope/offsets')
-          .send({ memberId: 'm', generation: 1, offsets: [{ topic: 't', partition: 0, offset: 0 }] }),
+          .send({
+            memberId: 'm',
+            generation: 1,
+            offsets: [{ topic: 't', partition: 0, offset: 0 }],
+          }),
     ],
   ])('answers %s of an unknown group with 404 GROUP_NOT_FOUND', async (_label, send) => {
     expectError(await send(), 404, 'GROUP_NOT_FOUND');
@@ -55,7 +59,11 @@ describe('bad input to streaming consumer groups', () => {
       () =>
         api()
           .post('/streams/groups/known/offsets')
-          .send({ memberId: 'stranger', generation, offsets: [{ topic: 't', partition: 0, offset: 0 }] }),
+          .send({
+            memberId: 'stranger',
+            generation,
+            offsets: [{ topic: 't', partition: 0, offset: 0 }],
+          }),
     ],
   ])('answers %s of an unknown member with 404 MEMBER_NOT_FOUND', async (_label, send) => {
     expectError(await send(), 404, 'MEMBER_NOT_FOUND');
@@ -65,9 +73,24 @@ describe('bad input to streaming consumer groups', () => {
     ['no topics', {}, 400, 'INVALID_REQUEST'],
     ['an empty topic list', { topics: [] }, 400, 'INVALID_REQUEST'],
     ['an unknown field', { topics: ['t'], colour: 'red' }, 400, 'INVALID_REQUEST'],
-    ['an unknown autoOffsetReset', { topics: ['t'], autoOffsetReset: 'none' }, 400, 'INVALID_REQUEST'],
-    ['a fractional session timeout', { topics: ['t'], sessionTimeoutMs: 1.5 }, 400, 'INVALID_REQUEST'],
-    ['a session timeout below the minimum', { topics: ['t'], sessionTimeoutMs: 100 }, 422, 'INVALID_SESSION_TIMEOUT'],
+    [
+      'an unknown autoOffsetReset',
+      { topics: ['t'], autoOffsetReset: 'none' },
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'a fractional session timeout',
+      { topics: ['t'], sessionTimeoutMs: 1.5 },
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'a session timeout below the minimum',
+      { topics: ['t'], sessionTimeoutMs: 100 },
+      422,
+      'INVALID_SESSION_TIMEOUT',
+    ],
     ['an invalid topic name', { topics: ['no spaces'] }, 422, 'INVALID_TOPIC_NAME'],
     ['a topic that does not exist', { topics: ['missing'] }, 404, 'TOPIC_NOT_FOUND'],
   ])('refuses to join with %s', async (_label, body, status, code) => {
@@ -75,7 +98,9 @@ describe('bad input to streaming consumer groups', () => {
   });
 
   it('refuses an invalid group name with 422', async () => {
-    const res = await api().post('/streams/groups/no%20spaces/members').send({ topics: ['t'] });
+    const res = await api()
+      .post('/streams/groups/no%20spaces/members')
+      .send({ topics: ['t'] });
     expectError(res, 422, 'INVALID_GROUP_NAME');
   });
 
@@ -84,7 +109,13 @@ describe('bad input to streaming consumer groups', () => {
     ['a negative waitMs', { waitMs: -1 }],
     ['a string maxRecords', { maxRecords: '10' }],
   ])('refuses a poll with %s', async (_label, body) => {
-    expectError(await api().post(`${member('known', memberId)}/poll`).send(body), 400, 'INVALID_REQUEST');
+    expectError(
+      await api()
+        .post(`${member('known', memberId)}/poll`)
+        .send(body),
+      400,
+      'INVALID_REQUEST',
+    );
   });
 
   it.each([
@@ -101,25 +132,48 @@ describe('bad input to streaming consumer groups', () => {
       offsets: [{ topic: 't', partition: 0, offset: 0 }],
       ...change,
     };
-    expectError(await api().post('/streams/groups/known/offsets').send(body), 400, 'INVALID_REQUEST');
+    expectError(
+      await api().post('/streams/groups/known/offsets').send(body),
+      400,
+      'INVALID_REQUEST',
+    );
   });
 
   it('refuses a commit beyond the log end with 422 and names the log end', async () => {
     const owned = (await api().post(`${member('known', memberId)}/heartbeat`)).body;
     const res = await api()
       .post('/streams/groups/known/offsets')
-      .send({ memberId, generation: owned.generation, offsets: [{ topic: 't', partition: 0, offset: 2 }] });
+      .send({
+        memberId,
+        generation: owned.generation,
+        offsets: [{ topic: 't', partition: 0, offset: 2 }],
+      });
     expectError(res, 422, 'OFFSET_OUT_OF_RANGE');
     expect(res.body.error.details).toMatchObject({ topic: 't', partition: 0, logEndOffset: 1 });
   });
 
   it.each([
     ['an unknown topic', { topic: 'missing', to: 'earliest' }, 404, 'TOPIC_NOT_FOUND'],
-    ['an unknown partition', { topic: 't', partitions: [9], to: 'earliest' }, 404, 'PARTITION_NOT_FOUND'],
-    ['an offset beyond the log end', { topic: 't', to: { offset: 999 } }, 422, 'OFFSET_OUT_OF_RANGE'],
+    [
+      'an unknown partition',
+      { topic: 't', partitions: [9], to: 'earliest' },
+      404,
+      'PARTITION_NOT_FOUND',
+    ],
+    [
+      'an offset beyond the log end',
+      { topic: 't', to: { offset: 999 } },
+      422,
+      'OFFSET_OUT_OF_RANGE',
+    ],
     ['an unknown position', { topic: 't', to: 'middle' }, 400, 'INVALID_REQUEST'],
     ['a negative offset', { topic: 't', to: { offset: -1 } }, 400, 'INVALID_REQUEST'],
-    ['both an offset and a timestamp', { topic: 't', to: { offset: 0, timestampMs: 1 } }, 400, 'INVALID_REQUEST'],
+    [
+      'both an offset and a timestamp',
+      { topic: 't', to: { offset: 0, timestampMs: 1 } },
+      400,
+      'INVALID_REQUEST',
+    ],
   ])('refuses a reset to %s', async (_label, body, status, code) => {
     expectError(await api().post('/streams/groups/known/offsets/reset').send(body), status, code);
   });

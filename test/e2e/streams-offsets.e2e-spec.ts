@@ -47,7 +47,10 @@ describe('streaming consumer group offsets', () => {
     const before = committedOf(await client.describe());
     expect(before).toContainEqual([own.partition, 5]);
 
-    const notOwner = await client.commitRaw(a.memberId, ofA.generation, [{ ...own, offset: 7 }, foreign]);
+    const notOwner = await client.commitRaw(a.memberId, ofA.generation, [
+      { ...own, offset: 7 },
+      foreign,
+    ]);
     expect([notOwner.status, notOwner.body.error.code]).toEqual([409, 'NOT_PARTITION_OWNER']);
     expect(notOwner.body.error.details.partitions).toEqual([
       { topic: 'fenced', partition: foreign.partition },
@@ -62,7 +65,11 @@ describe('streaming consumer group offsets', () => {
 
   it('keeps committed offsets across a restart, and a new member resumes from them', async () => {
     await fill('kept', 2, 10);
-    const a = await client.join({ topics: ['kept'], autoOffsetReset: 'earliest', autoCommit: false });
+    const a = await client.join({
+      topics: ['kept'],
+      autoOffsetReset: 'earliest',
+      autoCommit: false,
+    });
     const polled = await client.poll(a.memberId, { maxRecords: 100 });
     expect(polled.records).toHaveLength(20);
     await client.commit(a.memberId, polled.generation, [

@@ -2,10 +2,12 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
+  Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
+import { DeadlineTimer } from '../../common/deadline-timer';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import type { BrokerConfig } from '../../config/broker-config';
@@ -22,7 +24,6 @@ import { formatReceipt } from './domain/receipt';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
-import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { RecordFetcher } from './record-fetcher';
 import { DeliveredRecord } from './share-delivery.types';
 import { ShareGroupsService } from './share-groups.service';
@@ -55,7 +56,9 @@ export interface AfterCommit {
  */
 @Injectable()
 export class ShareDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly scheduler: LockExpiryScheduler;
+  /** The broker's one lock-expiry timer: on the earliest lock end or release delay of any group. */
+  private readonly scheduler: DeadlineTimer;
+  private readonly logger = new Logger('ShareDelivery');
   private rotation = 0;
 
   constructor(
@@ -72,18 +75,16 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {
-    this.scheduler = new LockExpiryScheduler(
+    this.scheduler = new DeadlineTimer(
       clock,
-      () => this.nextDeadline(),
+      () => this.nextDeadline() ?? undefined,
       () => this.processDeadlines(),
     );
   }
 
   /** Locks that expired while the broker was down expire now, before anyone receives. */
   onApplicationBootstrap(): void {
-    const after = this.db.transaction(() => this.expireDue());
-    this.afterCommit(after);
-    this.scheduler.poke();
+    this.processDeadlines();
   }
 
   beforeApplicationShutdown(): void {
@@ -216,16 +217,24 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     return this.topics.list().find((t) => t.id === topicId);
   }
 
-  private async processDeadlines(): Promise<void> {
-    const after = await this.groupCommit.submit(
-      () => this.expireDue(),
-      () => {
-        for (const group of this.groups.all()) {
-          for (const { topicId, partition } of group.partitions.values())
-            this.groups.reload(group, topicId, partition);
-        }
-      },
-    );
+  /**
+   * Runs when the earliest deadline is due: one synchronous transaction, so that the timer never
+   * finds the same deadline due twice.
+   */
+  private processDeadlines(): void {
+    let after: AfterCommit;
+    try {
+      after = this.db.transaction(() => this.expireDue());
+    } catch (error) {
+      for (const group of this.groups.all()) {
+        for (const { topicId, partition } of group.partitions.values())
+          this.groups.reload(group, topicId, partition);
+      }
+      this.logger.error(
+        `lock expiry failed, will retry: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+      return;
+    }
     this.afterCommit(after);
   }
 

@@ -1,0 +1,127 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Route } from '../../common/http/route-spec';
+import { MemberKind } from './domain/group-member';
+import { StreamConsumerService } from './stream-consumer.service';
+import type { PollAnswer } from './stream-consumer.service';
+import { StreamGroupsService } from './stream-groups.service';
+import { StreamOffsetsService } from './stream-offsets.service';
+import {
+  assignmentAnswerSchema,
+  commitAnswerSchema,
+  commitSchema,
+  groupParamsSchema,
+  groupViewSchema,
+  joinAnswerSchema,
+  joinSchema,
+  memberParamsSchema,
+  pollAnswerSchema,
+  pollSchema,
+  resetSchema,
+} from './streams.schemas';
+import type {
+  AssignmentAnswer,
+  CommitBody,
+  GroupView,
+  JoinAnswer,
+  JoinBody,
+  OffsetBody,
+  PollBody,
+  ResetBody,
+} from './streams.schemas';
+
+interface MemberParams {
+  group: string;
+  memberId: string;
+}
+
+@Controller('streams/groups')
+export class StreamsController {
+  constructor(
+    @Inject(StreamGroupsService) private readonly groups: StreamGroupsService,
+    @Inject(StreamOffsetsService) private readonly offsets: StreamOffsetsService,
+    @Inject(StreamConsumerService) private readonly consumer: StreamConsumerService,
+  ) {}
+
+  @Post(':group/members')
+  @HttpCode(201)
+  @Route({
+    summary: 'Join a streaming consumer group (or join again under a memberId)',
+    params: groupParamsSchema,
+    body: joinSchema,
+    response: joinAnswerSchema,
+    status: 201,
+  })
+  join(@Param('group') group: string, @Body() body: JoinBody): JoinAnswer {
+    return this.groups.join(group, body, MemberKind.POLLING);
+  }
+
+  @Post(':group/members/:memberId/poll')
+  @HttpCode(200)
+  @Route({
+    summary: "Poll the member's partitions, long-polling up to waitMs; auto-commits the last poll",
+    params: memberParamsSchema,
+    body: pollSchema,
+    response: pollAnswerSchema,
+  })
+  poll(@Param() params: MemberParams, @Body() body: PollBody): Promise<PollAnswer> {
+    return this.consumer.poll(params.group, params.memberId, body.maxRecords, body.waitMs);
+  }
+
+  @Post(':group/members/:memberId/heartbeat')
+  @HttpCode(200)
+  @Route({
+    summary: "Keep the member's session alive and learn its assignment",
+    params: memberParamsSchema,
+    response: assignmentAnswerSchema,
+  })
+  heartbeat(@Param() params: MemberParams): AssignmentAnswer {
+    return this.groups.heartbeat(params.group, params.memberId);
+  }
+
+  @Delete(':group/members/:memberId')
+  @HttpCode(204)
+  @Route({
+    summary: 'Leave the group; its partitions are reassigned at once',
+    params: memberParamsSchema,
+    status: 204,
+  })
+  leave(@Param() params: MemberParams): void {
+    this.consumer.leave(params.group, params.memberId);
+  }
+
+  @Post(':group/offsets')
+  @HttpCode(200)
+  @Route({
+    summary: 'Commit offsets (each the next offset to read), fenced by generation and ownership',
+    params: groupParamsSchema,
+    body: commitSchema,
+    response: commitAnswerSchema,
+  })
+  commit(@Param('group') group: string, @Body() body: CommitBody): { offsets: OffsetBody[] } {
+    return {
+      offsets: this.offsets.commit(group, body.memberId, body.generation, body.offsets),
+    };
+  }
+
+  @Post(':group/offsets/reset')
+  @HttpCode(200)
+  @Route({
+    summary: "Set the group's committed offsets of a topic; live members move on their next poll",
+    params: groupParamsSchema,
+    body: resetSchema,
+    response: groupViewSchema,
+  })
+  reset(@Param('group') group: string, @Body() body: ResetBody): GroupView {
+    return this.offsets.reset(group, body);
+  }
+
+  @Get(':group')
+  @Route({
+    summary: 'Describe a group: members, assignment, committed offsets and lag',
+    params: groupParamsSchema,
+    response: groupViewSchema,
+  })
+  describe(@Param('group') group: string): GroupView {
+    return this.offsets.describe(group);
+  }
+}

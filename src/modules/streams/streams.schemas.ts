@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { recordViewSchema } from '../topics/topics.schemas';
+
+const integer = z.number().int().nonnegative();
+
+/** A member id: chosen by the broker (a UUID) or by the client when it joins. */
+const memberIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,249}$/, 'must be 1 to 249 of A-Z a-z 0-9 . _ : -');
+
+export const groupParamsSchema = z.object({ group: z.string() });
+
+export const memberParamsSchema = z.object({ group: z.string(), memberId: memberIdSchema });
+
+export const joinSchema = z
+  .object({
+    /** Topics the member subscribes to; missing ones are created when auto-creation is on. */
+    topics: z.array(z.string()).min(1),
+    /** Join again under this id (keeps the member's partitions); default: a new id. */
+    memberId: memberIdSchema.optional(),
+    /** The member is removed when it neither heartbeats nor polls for this long. */
+    sessionTimeoutMs: z.number().int().positive().optional(),
+    /** Where to start a partition without a committed offset. */
+    autoOffsetReset: z.enum(['earliest', 'latest']).default('latest'),
+    /** Commit what a poll returned when the member polls again (or leaves). */
+    autoCommit: z.boolean().default(true),
+  })
+  .strict();
+export type JoinBody = z.infer<typeof joinSchema>;
+
+export const pollSchema = z
+  .object({
+    maxRecords: z.number().int().positive().default(500),
+    /** Wait up to this long (capped by WEIR_MAX_WAIT_MS) when there is nothing to read yet. */
+    waitMs: integer.default(0),
+  })
+  .strict();
+export type PollBody = z.infer<typeof pollSchema>;
+
+/** An offset to commit: the next offset to read in that partition. */
+export const offsetSchema = z
+  .object({ topic: z.string(), partition: integer, offset: integer })
+  .strict();
+export type OffsetBody = z.infer<typeof offsetSchema>;
+
+export const commitSchema = z
+  .object({
+    memberId: memberIdSchema,
+    /** The generation of the member's last poll, heartbeat or join answer. */
+    generation: integer,
+    offsets: z.array(offsetSchema).min(1),
+  })
+  .strict();
+export type CommitBody = z.infer<typeof commitSchema>;
+
+export const resetTargetSchema = z.union([
+  z.enum(['earliest', 'latest']),
+  z.object({ offset: integer }).strict(),
+  z.object({ timestampMs: integer }).strict(),
+]);
+
+export const resetSchema = z
+  .object({
+    topic: z.string(),
+    /** Default: every partition of the topic. */
+    partitions: z.array(integer).min(1).optional(),
+    to: resetTargetSchema,
+  })
+  .strict();
+export type ResetBody = z.infer<typeof resetSchema>;
+
+const assignmentSchema = z.array(z.object({ topic: z.string(), partition: z.number().int() }));
+
+export const assignmentAnswerSchema = z.object({
+  generation: z.number().int(),
+  assignment: assignmentSchema,
+});
+export type AssignmentAnswer = z.infer<typeof assignmentAnswerSchema>;
+
+export const joinAnswerSchema = assignmentAnswerSchema.extend({ memberId: z.string() });
+export type JoinAnswer = z.infer<typeof joinAnswerSchema>;
+
+export const pollAnswerSchema = assignmentAnswerSchema.extend({
+  records: z.array(recordViewSchema),
+});
+
+export const commitAnswerSchema = z.object({ offsets: z.array(offsetSchema) });
+
+export const groupViewSchema = z.object({
+  group: z.string(),
+  generation: z.number().int(),
+  members: z.array(z.object({ memberId: z.string(), assignment: assignmentSchema })),
+  partitions: z.array(
+    z.object({
+      topic: z.string(),
+      partition: z.number().int(),
+      /** Null when the group never committed in this partition. */
+      committedOffset: z.number().int().nullable(),
+      logEndOffset: z.number().int(),
+      /** logEndOffset - committedOffset; null without a committed offset. */
+      lag: z.number().int().nullable(),
+      /** The member that owns the partition now, if any. */
+      memberId: z.string().nullable(),
+    }),
+  ),
+});
+export type GroupView = z.infer<typeof groupViewSchema>;
+
+/** `subscribe` in mode `stream`. */
+export const subscribeStreamFrameSchema = z
+  .object({
+    type: z.literal('subscribe'),
+    requestId: z.unknown().optional(),
+    mode: z.literal('stream'),
+    group: z.string(),
+    topics: z.array(z.string()).min(1),
+    credit: integer,
+    autoOffsetReset: z.enum(['earliest', 'latest']).default('latest'),
+  })
+  .strict();
+
+/** `commit` on a stream subscription; the generation is optional (default: the current one). */
+export const commitFrameSchema = z
+  .object({
+    type: z.literal('commit'),
+    requestId: z.unknown().optional(),
+    subscriptionId: z.string(),
+    generation: integer.optional(),
+    offsets: z.array(offsetSchema).min(1),
+  })
+  .strict();
