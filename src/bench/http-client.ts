@@ -2,6 +2,8 @@ import http from 'node:http';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
 export interface HttpAnswer {
   status: number;
   body: unknown;
@@ -19,7 +21,7 @@ export class HttpClient {
   }
 
   /** Sends `body` (already JSON text or bytes) and answers the status and parsed JSON body. */
-  request(method: 'GET' | 'POST', path: string, body?: string | Buffer): Promise<HttpAnswer> {
+  request(method: HttpMethod, path: string, body?: string | Buffer): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {};
       if (body !== undefined) {
@@ -56,7 +58,7 @@ export class HttpClient {
   /** Like `request`, but fails unless the status is `expected`. */
   async expect(
     expected: number,
-    method: 'GET' | 'POST',
+    method: HttpMethod,
     path: string,
     body?: string | Buffer,
   ): Promise<unknown> {

@@ -8,6 +8,7 @@ import { killAllBrokers } from './broker-handle';
 import { createTopic, scenario, warmUp, withBroker } from './harness';
 import { httpProduceLatency, readThroughput } from './latency-read-scenarios';
 import { httpProduceBatch, ProducePlan, sqliteCeiling, wsProduceBatch } from './produce-scenarios';
+import { runShareScenarios, SHARE_RESERVE_MS } from './share-suite';
 import { emit, log, round } from './util';
 
 const TOTAL_RECORDS = 200_000;
@@ -15,11 +16,13 @@ const BATCH = 100;
 const CLIENTS = 8;
 const THROUGHPUT_TIME_LIMIT_MS = 60_000;
 /** Scenario time limits shrink so that everything ends before this (after start). */
-const DEADLINE_MS = 215_000;
+const DEADLINE_MS = 200_000 + SHARE_RESERVE_MS;
 /** Past this the run is cut short: brokers killed, a partial summary printed. */
-const WATCHDOG_MS = 230_000;
+const WATCHDOG_MS = DEADLINE_MS + 15_000;
+/** Time kept free for the share-group scenarios, which run last. */
+const LATER = SHARE_RESERVE_MS;
 
-type Figures = Record<string, number | null>;
+type Figures = Record<string, number | boolean | null>;
 
 const startedAt = Date.now();
 
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
   const f = figures;
 
   const ceiling = await scenario('sqlite_ceiling', () =>
-    sqliteCeiling(TOTAL_RECORDS, 1_000, budget(20_000, 150_000), 3),
+    sqliteCeiling(TOTAL_RECORDS, 1_000, budget(20_000, 150_000 + LATER), 3),
   );
   const ceil = ceiling?.recordsPerSec;
   f.ceilingRecordsPerSec = ceil ?? null;
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
       async () => {
         const run = await httpProduceBatch(
           broker.port,
-          plan('b1', budget(THROUGHPUT_TIME_LIMIT_MS, 110_000)),
+          plan('b1', budget(THROUGHPUT_TIME_LIMIT_MS, 110_000 + LATER)),
           CLIENTS,
         );
         const ratioToCeiling = ratio(run.recordsPerSec, ceil);
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
     const read = await scenario(
       'read_throughput',
       async () => {
-        const limitMs = budget(THROUGHPUT_TIME_LIMIT_MS, 90_000);
+        const limitMs = budget(THROUGHPUT_TIME_LIMIT_MS, 90_000 + LATER);
         const run = await readThroughput(broker.port, 'b1', 5_000, 1_000, limitMs);
         return { ...run, ratioToCeiling: ratio(run.recordsPerSec, ceil) };
       },
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   });
 
   for (const inFlight of [1, 4]) {
-    const reserveMs = inFlight === 1 ? 60_000 : 35_000;
+    const reserveMs = (inFlight === 1 ? 60_000 : 35_000) + LATER;
     rssKiB[`wsInFlight${inFlight}`] = await withBroker(`ws${inFlight}`, async (broker) => {
       await createTopic(broker, 'b1');
       await warmUp(broker);
@@ -123,7 +126,10 @@ async function main(): Promise<void> {
     });
   }
   // The headline WebSocket figure is the better of the two in-flight settings.
-  const wsBest = Math.max(f.wsInFlight1RecordsPerSec ?? 0, f.wsInFlight4RecordsPerSec ?? 0);
+  const wsBest = Math.max(
+    Number(f.wsInFlight1RecordsPerSec ?? 0),
+    Number(f.wsInFlight4RecordsPerSec ?? 0),
+  );
   f.wsProduceRecordsPerSec = wsBest > 0 ? wsBest : null;
   f.wsProduceRatio = ratio(wsBest > 0 ? wsBest : undefined, ceil);
 
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
           durationMs: 10_000,
           maxOutstanding: 200,
           sockets: 64,
-          drainMs: budget(30_000, 0),
+          drainMs: budget(30_000, LATER),
         }),
       broker,
     );
@@ -148,6 +154,8 @@ async function main(): Promise<void> {
     f.latencyMaxMs = latency?.maxMs ?? null;
     f.latencyAchievedRatePerSec = latency?.achievedRatePerSec ?? null;
   });
+
+  await runShareScenarios({ figures, rssKiB, budget });
 
   const peakKiB = Math.max(0, ...Object.values(rssKiB));
   const perBrokerMiB = Object.fromEntries(
@@ -168,6 +176,12 @@ const HEADLINE = [
   'readRatio',
   'latencyP50Ms',
   'latencyP99Ms',
+  'shareHttpWorkersRecordsPerSec',
+  'shareHttpRatioToProduce',
+  'shareWsWorkersRecordsPerSec',
+  'shareWsRatioToWsProduce',
+  'shareE2eP50Ms',
+  'shareE2eP99Ms',
   'peakRssMiB',
 ];
 
