@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { BrokerMetrics } from './broker-metrics';
 import { MetricsController } from './metrics.controller';
+import { DeadLetterMetrics } from './dead-letter-metrics';
 import { ShareGroupMetrics } from './share-group-metrics';
 
 @Global()
@@ -9,11 +10,16 @@ import { ShareGroupMetrics } from './share-group-metrics';
   providers: [
     { provide: BrokerMetrics, useFactory: () => new BrokerMetrics() },
     {
+      provide: DeadLetterMetrics,
+      inject: [BrokerMetrics],
+      useFactory: (broker: BrokerMetrics) => new DeadLetterMetrics(broker),
+    },
+    {
       provide: ShareGroupMetrics,
       inject: [BrokerMetrics],
       useFactory: (broker: BrokerMetrics) => new ShareGroupMetrics(broker),
     },
   ],
-  exports: [BrokerMetrics, ShareGroupMetrics],
+  exports: [BrokerMetrics, ShareGroupMetrics, DeadLetterMetrics],
 })
 export class MetricsModule {}

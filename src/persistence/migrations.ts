@@ -79,4 +79,20 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX stream_offsets_by_partition ON stream_offsets (topic_id, partition);
   `,
+  // 4: the index of dead-letter records: lineage for listing and filtering, and what was redriven
+  `
+  CREATE TABLE dead_letters (
+    topic_id INTEGER NOT NULL,
+    partition INTEGER NOT NULL,
+    record_offset INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    dead_lettered_at_ms INTEGER NOT NULL,
+    source_topic TEXT NOT NULL,
+    source_partition INTEGER NOT NULL,
+    source_offset INTEGER NOT NULL,
+    redriven_at_ms INTEGER,
+    redriven_to TEXT,
+    PRIMARY KEY (topic_id, partition, record_offset)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BROKER_CONFIG } from '../common/core.module';
 import { BrokerConfig } from '../config/broker-config';
 import { Database } from './database';
+import { DeadLetterStore } from './dead-letter.store';
 import { GroupCommit } from './group-commit';
 import { RecordLogStore } from './record-log.store';
 import { ShareGroupStore } from './share-group.store';
@@ -29,12 +30,17 @@ export const databaseFile = (dataDir: string): string => join(dataDir, 'weir.db'
       useFactory: (db: Database) => new RecordLogStore(db),
     },
     {
+      provide: DeadLetterStore,
+      inject: [Database],
+      useFactory: (db: Database) => new DeadLetterStore(db),
+    },
+    {
       provide: ShareGroupStore,
       inject: [Database],
       useFactory: (db: Database) => new ShareGroupStore(db),
     },
   ],
-  exports: [Database, GroupCommit, TopicStore, RecordLogStore, ShareGroupStore],
+  exports: [Database, GroupCommit, TopicStore, RecordLogStore, ShareGroupStore, DeadLetterStore],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   private readonly logger = new Logger('Persistence');

@@ -167,6 +167,16 @@ export class RecordLogStore {
     });
   }
 
+  /** Total size of the records with `from <= offset < to`. */
+  bytesBetween(topicId: number, partition: number, from: number, to: number): number {
+    const row = this.db.connection
+      .prepare(
+        'SELECT coalesce(sum(size), 0) AS bytes FROM records WHERE topic_id = ? AND partition = ? AND record_offset >= ? AND record_offset < ?',
+      )
+      .get(topicId, partition, from, to) as { bytes: number };
+    return row.bytes;
+  }
+
   /** The offset of the first record whose timestamp is at or after `timestampMs`, if any. */
   firstOffsetAtOrAfter(
     topicId: number,

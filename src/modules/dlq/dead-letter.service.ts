@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EncodedRecord, payloadBytes, PayloadFormat } from '../../common/log-record';
+import { DeadLetterStore } from '../../persistence/dead-letter.store';
 import { RecordLogStore } from '../../persistence/record-log.store';
 import { TopicRow } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
@@ -48,6 +49,7 @@ export class DeadLetterService {
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(DeadLetterStore) private readonly index: DeadLetterStore,
   ) {}
 
   /** Copies `entry`'s record to its dead-letter topic. Must run inside a transaction. */
@@ -85,6 +87,16 @@ export class DeadLetterService {
     };
     const partition = entry.partition % target.partitions;
     const offset = this.log.append(target.id, partition, [copy]);
+    this.index.insert({
+      topicId: target.id,
+      partition,
+      offset,
+      reason: entry.reason,
+      deadLetteredAtMs: nowMs,
+      sourceTopic: entry.source.name,
+      sourcePartition: entry.partition,
+      sourceOffset: entry.offset,
+    });
     return { topic: target, partition, offset };
   }
 }
