@@ -53,6 +53,12 @@ export class BrokerMetrics {
     labelNames: ['topic'],
     registers: [this.registry],
   });
+  private readonly skippedByRetention = new Counter({
+    name: 'weir_group_retention_skipped_records_total',
+    help: 'Records a consumer or share group never consumed because retention deleted them first.',
+    labelNames: ['group', 'topic'],
+    registers: [this.registry],
+  });
   private readonly logStartOffset = new Gauge({
     name: 'weir_log_start_offset',
     help: 'First offset still in the log, per partition.',
@@ -111,6 +117,11 @@ export class BrokerMetrics {
 
   retentionDeleted(topic: string, records: number): void {
     this.recordsDeletedByRetention.inc({ topic }, records);
+  }
+
+  /** A group's position fell below the log start and jumped over `records` it had not consumed. */
+  groupSkippedByRetention(group: string, topic: string, records: number): void {
+    if (records > 0) this.skippedByRetention.inc({ group, topic }, records);
   }
 
   requestAnswered(transport: 'http' | 'ws', type: string, seconds: number): void {

@@ -80,4 +80,47 @@ describe('retention', () => {
     const weekly = await request(broker.url).get('/topics/weekly').expect(200);
     expect(weekly.body.partitions[0]).toMatchObject({ logStartOffset: 2, records: 0 });
   });
+
+  it('moves groups past records retention deleted and counts what they skipped', async () => {
+    await request(broker.url)
+      .post('/topics')
+      .send({ name: 'fleeting', config: { retentionMs: 10_000 } })
+      .expect(201);
+    await request(broker.url)
+      .put('/queues/groups/slow')
+      .send({ topics: ['fleeting'] })
+      .expect(200);
+    const join = await request(broker.url)
+      .post('/streams/groups/readers/members')
+      .send({ topics: ['fleeting'], autoOffsetReset: 'earliest', sessionTimeoutMs: 600_000 })
+      .expect(201);
+    const member = join.body.memberId as string;
+    await produce('fleeting', ['a', 'b', 'c']);
+    const firstPoll = await request(broker.url)
+      .post(`/streams/groups/readers/members/${member}/poll`)
+      .send({ maxRecords: 1 })
+      .expect(200);
+    expect(firstPoll.body.records.map((r: { value: string }) => r.value)).toEqual(['a']);
+    broker.clock.advance(11_000); // a, b, c are deleted
+    await produce('fleeting', ['d']);
+
+    const share = await request(broker.url)
+      .post('/queues/groups/slow/receive')
+      .send({})
+      .expect(200);
+    expect(share.body.records.map((r: { value: string }) => r.value)).toEqual(['d']);
+    const poll = await request(broker.url)
+      .post(`/streams/groups/readers/members/${member}/poll`)
+      .send({})
+      .expect(200);
+    expect(poll.body.records.map((r: { value: string }) => r.value)).toEqual(['d']);
+
+    const text = (await request(broker.url).get('/metrics').expect(200)).text;
+    expect(text).toContain(
+      'weir_group_retention_skipped_records_total{group="slow",topic="fleeting"} 3',
+    );
+    expect(text).toContain(
+      'weir_group_retention_skipped_records_total{group="readers",topic="fleeting"} 2',
+    );
+  });
 });

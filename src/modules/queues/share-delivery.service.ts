@@ -11,6 +11,7 @@ import { DeadlineTimer } from '../../common/deadline-timer';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import type { BrokerConfig } from '../../config/broker-config';
+import { BrokerMetrics } from '../../metrics/broker-metrics';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import { Database } from '../../persistence/database';
 import { GroupCommit } from '../../persistence/group-commit';
@@ -72,6 +73,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(DeadLetterService) private readonly deadLetters: DeadLetterService,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
+    @Inject(BrokerMetrics) private readonly brokerMetrics: BrokerMetrics,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {
@@ -293,6 +295,11 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
         now,
         lockDurationMs,
         () => randomBytes(8).toString('hex'),
+      );
+      this.brokerMetrics.groupSkippedByRetention(
+        group.name,
+        topic.name,
+        state.takeSkippedByRetention(),
       );
       delivered.push(...this.views(group, topic, partition, acquired));
       this.settle(group, topic.id, partition, state, ends.archivals, now, effects);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { BrokerMetrics } from '../../metrics/broker-metrics';
 import { RecordLogStore } from '../../persistence/record-log.store';
 import { TopicStore } from '../../persistence/topic.store';
 import { decodeRecord, RecordView } from '../topics/domain/record-codec';
@@ -17,6 +18,7 @@ export class StreamRecordReader {
   constructor(
     @Inject(TopicStore) private readonly topicStore: TopicStore,
     @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
   ) {}
 
   /** Up to `maxRecords` records of the partitions `member` owns now. */
@@ -39,6 +41,9 @@ export class StreamRecordReader {
               bounds,
             )
           : clampToLog(position, bounds); // retention may have deleted what it had not read
+      if (position !== undefined && from > position) {
+        this.metrics.groupSkippedByRetention(entry.group.name, p.topic, from - position);
+      }
       if (from !== position) member.seek(key, from);
       if (from >= bounds.logEndOffset) continue;
       const stored = this.log.read(p.topicId, p.partition, from, maxRecords - records.length);

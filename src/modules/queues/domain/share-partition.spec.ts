@@ -280,5 +280,8 @@ describe('SharePartition', () => {
     const got = sp.acquire('m', 10, 5, 10, 1, LOCK, issueToken);
     expect(got.map((r) => r.offset)).toEqual([5, 6, 7, 8, 9]);
     expect(sp.start).toBe(5);
+    // offsets 0 and 1 were in flight, 2 to 4 never fetched
+    expect(sp.takeSkippedByRetention()).toBe(5);
+    expect(sp.takeSkippedByRetention()).toBe(0);
   });
 });

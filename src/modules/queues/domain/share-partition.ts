@@ -80,6 +80,7 @@ export class SharePartition {
   private readonly dirty = new Map<number, InFlightRecord>();
   private startMoved = false;
   private resetAll = false;
+  private skippedByRetention = 0;
   private cachedDeadline: number | null | undefined;
 
   constructor(
@@ -414,11 +415,20 @@ export class SharePartition {
     }
   }
 
+  /** Records retention deleted before they were done, since the last call. */
+  takeSkippedByRetention(): number {
+    const skipped = this.skippedByRetention;
+    this.skippedByRetention = 0;
+    return skipped;
+  }
+
   /** Retention moved the log start past the window: forget what is gone. */
   private skipTo(logStartOffset: number): void {
     if (this.startOffset >= logStartOffset) return;
+    this.skippedByRetention += Math.max(0, logStartOffset - this.endOffset);
     for (const offset of [...this.pending.keys(), ...this.done.keys()]) {
       if (offset >= logStartOffset) continue;
+      if (this.pending.has(offset)) this.skippedByRetention += 1;
       this.pending.delete(offset);
       this.done.delete(offset);
       this.dirty.delete(offset);
