@@ -1,22 +1,16 @@
 import request from 'supertest';
-import { makeTempDir } from '../support/temp-dir';
+import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import type { TestBroker } from '../support/test-app';
 
 describe('dead-letter operations', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
   let q: QueueClient;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
+  beforeEach(() => {
+    broker = fixture.broker;
     q = new QueueClient(broker.url);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
   });
 
   /** Dead-letters `a` and `b` by reject and `c` by the delivery limit (2) in group g. */

@@ -1,7 +1,8 @@
 import request from 'supertest';
-import { makeTempDir } from '../support/temp-dir';
+import { sample } from '../support/prometheus-sample';
+import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import type { TestBroker } from '../support/test-app';
 import { WsTestClient } from '../support/ws-client';
 
 /** A small seeded PRNG (mulberry32) so that a failing run can be replayed. */
@@ -16,30 +17,18 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Value of one sample in a Prometheus text exposition (0 when absent). */
-function metric(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
-    if (ok) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
-}
+/** Value of one sample (0 when absent: a counter that never moved has no sample). */
+const metric = (text: string, name: string, labels: Record<string, string>): number =>
+  sample(text, name, labels) ?? 0;
 
 type Action = 'accept' | 'release' | 'reject' | 'renew' | 'stall';
 
 describe('share groups: chaos', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
+  beforeEach(() => {
+    broker = fixture.broker;
   });
 
   it('ends with every record acknowledged once or dead-lettered once, and counts that agree', async () => {

@@ -1,21 +1,15 @@
-import { makeTempDir } from '../support/temp-dir';
+import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import type { TestBroker } from '../support/test-app';
 
 describe('share groups: dead-lettering and poison records', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
   let q: QueueClient;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
+  beforeEach(() => {
+    broker = fixture.broker;
     q = new QueueClient(broker.url);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
   });
 
   it('dead-letters a rejected record with every lineage header and the original key, value and headers', async () => {

@@ -1,6 +1,6 @@
-import { makeTempDir } from '../support/temp-dir';
+import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import type { TestBroker } from '../support/test-app';
 import { WsTestClient } from '../support/ws-client';
 
 interface Delivery {
@@ -36,19 +36,13 @@ class WsWorker {
 }
 
 describe('share groups under load', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
   let q: QueueClient;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
+  beforeEach(() => {
+    broker = fixture.broker;
     q = new QueueClient(broker.url);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
   });
 
   it('has 8 concurrent workers (HTTP and WebSocket) accept each of 10,000 records exactly once', async () => {

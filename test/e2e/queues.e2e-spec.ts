@@ -1,24 +1,18 @@
 import request from 'supertest';
 import { LogWaiters } from '../../src/modules/topics/log-waiters';
 import { eventually } from '../support/eventually';
-import { makeTempDir } from '../support/temp-dir';
+import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import type { TestBroker } from '../support/test-app';
 
 describe('share groups over HTTP', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
   let q: QueueClient;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
+  beforeEach(() => {
+    broker = fixture.broker;
     q = new QueueClient(broker.url);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
   });
 
   it('delivers each record once with a lock and finishes it on accept', async () => {

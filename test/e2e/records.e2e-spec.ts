@@ -2,21 +2,15 @@ import request from 'supertest';
 import { murmur2, toPositive } from '../../src/modules/topics/domain/murmur2';
 import { RecordLogService } from '../../src/modules/topics/record-log.service';
 import { eventually } from '../support/eventually';
-import { makeTempDir } from '../support/temp-dir';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import { useBroker } from '../support/broker-fixture';
+import type { TestBroker } from '../support/test-app';
 
 describe('producing and reading records', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
+  beforeEach(() => {
+    broker = fixture.broker;
   });
 
   const produce = (topic: string, records: object[]) =>

@@ -1,19 +1,13 @@
 import request from 'supertest';
-import { makeTempDir } from '../support/temp-dir';
-import { startTestBroker, TestBroker } from '../support/test-app';
+import { useBroker } from '../support/broker-fixture';
+import type { TestBroker } from '../support/test-app';
 
 describe('topics API', () => {
-  let dir: ReturnType<typeof makeTempDir>;
+  const fixture = useBroker();
   let broker: TestBroker;
 
-  beforeEach(async () => {
-    dir = makeTempDir();
-    broker = await startTestBroker(dir.path);
-  });
-
-  afterEach(async () => {
-    await broker.close();
-    dir.remove();
+  beforeEach(() => {
+    broker = fixture.broker;
   });
 
   it('creates, lists, describes, grows and deletes a topic', async () => {
