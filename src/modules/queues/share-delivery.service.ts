@@ -5,7 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { DeadlineTimer } from '../../common/deadline-timer';
 import { BROKER_CONFIG } from '../../common/core.module';
@@ -28,6 +28,7 @@ import { SharePartition } from './domain/share-partition';
 import { RecordFetcher } from './record-fetcher';
 import { DeliveredRecord } from './share-delivery.types';
 import { ShareGroupsService } from './share-groups.service';
+import { TokenIssuer } from './token-issuer';
 
 /** The waiters key that wakes receivers of a share group (release, expiry, delay due). */
 export const shareGroupKey = (groupId: number): string => `share:${groupId}`;
@@ -61,6 +62,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
   private readonly scheduler: DeadlineTimer;
   private readonly logger = new Logger('ShareDelivery');
   private rotation = 0;
+  private readonly tokens = new TokenIssuer();
 
   constructor(
     @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
@@ -216,7 +218,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
   }
 
   topicById(topicId: number): TopicRow | undefined {
-    return this.topics.list().find((t) => t.id === topicId);
+    return this.topics.findById(topicId);
   }
 
   /**
@@ -294,7 +296,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
         log.logEndOffset,
         now,
         lockDurationMs,
-        () => randomBytes(8).toString('hex'),
+        () => this.tokens.next(),
       );
       this.brokerMetrics.groupSkippedByRetention(
         group.name,

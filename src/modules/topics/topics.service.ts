@@ -21,6 +21,7 @@ export interface TopicChanges {
 @Injectable()
 export class TopicsService implements OnModuleInit {
   private readonly topics = new Map<string, TopicRow>();
+  private readonly byId = new Map<number, TopicRow>();
 
   constructor(
     @Inject(TopicStore) private readonly store: TopicStore,
@@ -30,7 +31,7 @@ export class TopicsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    for (const row of this.store.list()) this.topics.set(row.name, row);
+    for (const row of this.store.list()) this.remember(row);
     this.metrics.addCollector(() => this.reportPartitions());
   }
 
@@ -49,7 +50,7 @@ export class TopicsService implements OnModuleInit {
       ...config,
     });
     const row = this.store.insert(name, count, fullConfig, this.clock.now());
-    this.topics.set(name, row);
+    this.remember(row);
     return row;
   }
 
@@ -72,6 +73,11 @@ export class TopicsService implements OnModuleInit {
     return this.topics.get(name);
   }
 
+  /** The topic with internal id `id`, if it still exists. */
+  findById(id: number): TopicRow | undefined {
+    return this.byId.get(id);
+  }
+
   list(): TopicRow[] {
     return [...this.topics.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -90,7 +96,7 @@ export class TopicsService implements OnModuleInit {
     const config = this.validConfig({ ...current.config, ...changes.config });
     this.store.updateTopic(current, partitions, config);
     const updated: TopicRow = { ...current, partitions, config };
-    this.topics.set(name, updated);
+    this.remember(updated);
     return updated;
   }
 
@@ -99,6 +105,7 @@ export class TopicsService implements OnModuleInit {
     const row = this.get(name);
     this.store.delete(row.id);
     this.topics.delete(name);
+    this.byId.delete(row.id);
   }
 
   /** The API's description of a topic, with each partition's offsets and size. */
@@ -114,6 +121,11 @@ export class TopicsService implements OnModuleInit {
         bytes: p.bytes,
       })),
     };
+  }
+
+  private remember(row: TopicRow): void {
+    this.topics.set(row.name, row);
+    this.byId.set(row.id, row);
   }
 
   private assertPartitionCount(count: number): void {
