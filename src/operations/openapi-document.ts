@@ -23,7 +23,7 @@ const errorSchema = z.object({
 });
 
 const jsonSchema = (schema: ZodType, io: 'input' | 'output'): unknown =>
-  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' });
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
 /** Turns `/topics/:topic` into `/topics/{topic}`. */
 export const toOpenApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -85,7 +85,7 @@ export function buildOpenApiDocument(routes: readonly DescribedRoute[], version:
     paths[path] = { ...paths[path], [method]: operation };
   }
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'Weir', version, description: 'Weir broker HTTP API v1' },
     paths,
   };

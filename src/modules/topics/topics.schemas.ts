@@ -97,7 +97,8 @@ export const recordViewSchema = z.object({
   timestampMs: z.number().int(),
   key: z.string().optional(),
   keyBase64: z.string().optional(),
-  value: z.json().optional(),
+  /** Any JSON value. */
+  value: z.unknown().optional(),
   valueBase64: z.string().optional(),
   headers: z.record(z.string(), z.string()),
 });
