@@ -2,7 +2,7 @@ import http from 'node:http';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpAnswer {
   status: number;

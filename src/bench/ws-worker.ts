@@ -166,7 +166,7 @@ export class WsShareWorker {
   }
 }
 
-function rawToString(data: WebSocket.RawData): string {
+export function rawToString(data: WebSocket.RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');

@@ -31,7 +31,7 @@ export async function startTestBroker(
     WEIR_DATA_DIR: dataDir,
   });
   const app = await createBrokerApp(config, clock);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.httpPort, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   let closed = false;
   return {
