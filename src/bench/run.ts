@@ -9,6 +9,7 @@ import { createTopic, scenario, warmUp, withBroker } from './harness';
 import { httpProduceLatency, readThroughput } from './latency-read-scenarios';
 import { httpProduceBatch, ProducePlan, sqliteCeiling, wsProduceBatch } from './produce-scenarios';
 import { runShareScenarios, SHARE_RESERVE_MS } from './share-suite';
+import { runStreamScenarios, STREAM_RESERVE_MS } from './stream-suite';
 import { emit, log, round } from './util';
 
 const TOTAL_RECORDS = 200_000;
@@ -16,11 +17,11 @@ const BATCH = 100;
 const CLIENTS = 8;
 const THROUGHPUT_TIME_LIMIT_MS = 60_000;
 /** Scenario time limits shrink so that everything ends before this (after start). */
-const DEADLINE_MS = 200_000 + SHARE_RESERVE_MS;
+const DEADLINE_MS = 200_000 + STREAM_RESERVE_MS + SHARE_RESERVE_MS;
 /** Past this the run is cut short: brokers killed, a partial summary printed. */
 const WATCHDOG_MS = DEADLINE_MS + 15_000;
-/** Time kept free for the share-group scenarios, which run last. */
-const LATER = SHARE_RESERVE_MS;
+/** Time kept free for the stream-group scenarios and the share-group ones, which run last. */
+const LATER = STREAM_RESERVE_MS + SHARE_RESERVE_MS;
 
 type Figures = Record<string, number | boolean | null>;
 
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
     f.latencyAchievedRatePerSec = latency?.achievedRatePerSec ?? null;
   });
 
+  await runStreamScenarios({ figures, rssKiB, budget, laterMs: SHARE_RESERVE_MS });
   await runShareScenarios({ figures, rssKiB, budget });
 
   const peakKiB = Math.max(0, ...Object.values(rssKiB));
@@ -176,6 +178,14 @@ const HEADLINE = [
   'readRatio',
   'latencyP50Ms',
   'latencyP99Ms',
+  'streamHttp1RecordsPerSec',
+  'streamHttp1RatioToRead',
+  'streamHttp4RecordsPerSec',
+  'streamHttp4RatioToRead',
+  'streamWs1RecordsPerSec',
+  'streamWs1RatioToRead',
+  'streamWs4RecordsPerSec',
+  'streamWs4RatioToRead',
   'shareHttpWorkersRecordsPerSec',
   'shareHttpRatioToProduce',
   'shareWsWorkersRecordsPerSec',
