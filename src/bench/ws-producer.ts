@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
+import { openSocket } from './open-socket';
 
-const CONNECT_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Pending {
@@ -30,22 +30,8 @@ export class WsProducer {
     socket.on('error', (error) => this.failAll(error));
   }
 
-  static connect(url: string, name: string): Promise<WsProducer> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { perMessageDeflate: false });
-      const timer = setTimeout(() => {
-        socket.terminate();
-        reject(new Error(`ws ${name}: not open within ${CONNECT_TIMEOUT_MS} ms`));
-      }, CONNECT_TIMEOUT_MS);
-      socket.once('open', () => {
-        clearTimeout(timer);
-        resolve(new WsProducer(socket, name));
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+  static async connect(url: string, name: string): Promise<WsProducer> {
+    return new WsProducer(await openSocket(url, name), name);
   }
 
   /** Sends one produce frame with `recordsJson` (a JSON array) and resolves with #offsets. */

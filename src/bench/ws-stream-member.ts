@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
+import { openSocket } from './open-socket';
 import { assigned, Assigned, StreamRecord, streamRecords, TopicPartition } from './stream-client';
 import { log } from './util';
 import { rawToString } from './ws-worker';
 
-const CONNECT_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Called with the records of each pushed `records` frame. */
@@ -48,22 +48,8 @@ export class WsStreamMember {
     socket.on('error', (error) => this.failAll(error));
   }
 
-  static connect(url: string, name: string): Promise<WsStreamMember> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { perMessageDeflate: false });
-      const timer = setTimeout(() => {
-        socket.terminate();
-        reject(new Error(`ws ${name}: not open within ${CONNECT_TIMEOUT_MS} ms`));
-      }, CONNECT_TIMEOUT_MS);
-      socket.once('open', () => {
-        clearTimeout(timer);
-        resolve(new WsStreamMember(socket, name));
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+  static async connect(url: string, name: string): Promise<WsStreamMember> {
+    return new WsStreamMember(await openSocket(url, name), name);
   }
 
   /** Subscribes to `group` in mode stream from the earliest offset; answers the memberId. */

@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
+import { openSocket } from './open-socket';
 import { AckOutcome, ackOutcome, acceptAll, Delivered, deliveredRecords } from './share-client';
 import { log } from './util';
 
-const CONNECT_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Called with each pushed `records` frame and the time (hrtime ns) it was parsed. */
@@ -45,22 +45,8 @@ export class WsShareWorker {
     socket.on('error', (error) => this.failAll(error));
   }
 
-  static connect(url: string, name: string): Promise<WsShareWorker> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { perMessageDeflate: false });
-      const timer = setTimeout(() => {
-        socket.terminate();
-        reject(new Error(`ws ${name}: not open within ${CONNECT_TIMEOUT_MS} ms`));
-      }, CONNECT_TIMEOUT_MS);
-      socket.once('open', () => {
-        clearTimeout(timer);
-        resolve(new WsShareWorker(socket, name));
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+  static async connect(url: string, name: string): Promise<WsShareWorker> {
+    return new WsShareWorker(await openSocket(url, name), name);
   }
 
   /** Subscribes to `group` in mode share with `credit`; pushed batches go to `onBatch`. */
