@@ -21,11 +21,11 @@ async function until(
 
 describe('client against a real broker', () => {
   let dir: ReturnType<typeof makeTempDir>;
-  let broker: TestBroker;
+  let broker: TestBroker<SystemClock>;
 
   beforeEach(async () => {
     dir = makeTempDir();
-    broker = await startTestBroker(dir.path, {}, new SystemClock() as never);
+    broker = await startTestBroker(dir.path, {}, new SystemClock());
   });
 
   afterEach(async () => {
@@ -130,6 +130,7 @@ describe('client against a real broker', () => {
       group: 'slow',
       concurrency: 2,
       lockDurationMs: 1000,
+      renewFraction: 0.3, // renew 700 ms before the lock ends: room for a busy machine
       handler: async (r) => {
         deliveries.push(r.deliveryCount);
         await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -163,7 +164,7 @@ describe('client against a real broker', () => {
     const running = consumer.run();
     await until(() => seen.size >= 500, 20_000, 'some handled');
     await broker.close();
-    broker = await startTestBroker(dir.path, { WEIR_HTTP_PORT: port }, new SystemClock() as never);
+    broker = await startTestBroker(dir.path, { WEIR_HTTP_PORT: port }, new SystemClock());
     await until(
       async () => seen.size === 3000 && (await lag('survivors')) === 0,
       40_000,

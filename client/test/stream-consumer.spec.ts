@@ -7,11 +7,11 @@ import { StreamConsumer, StreamRecord } from '../src/stream-consumer';
 
 describe('StreamConsumer against a real broker', () => {
   let dir: ReturnType<typeof makeTempDir>;
-  let broker: TestBroker;
+  let broker: TestBroker<SystemClock>;
 
   beforeEach(async () => {
     dir = makeTempDir();
-    broker = await startTestBroker(dir.path, {}, new SystemClock() as never);
+    broker = await startTestBroker(dir.path, {}, new SystemClock());
   });
 
   afterEach(async () => {

@@ -31,13 +31,13 @@ class WorkerModule {}
 
 describe('NestJS microservices transport', () => {
   let dir: ReturnType<typeof makeTempDir>;
-  let broker: TestBroker;
+  let broker: TestBroker<SystemClock>;
   let worker: INestMicroservice;
   let client: ClientWeir;
 
   beforeAll(async () => {
     dir = makeTempDir();
-    broker = await startTestBroker(dir.path, {}, new SystemClock() as never);
+    broker = await startTestBroker(dir.path, {}, new SystemClock());
     worker = await NestFactory.createMicroservice(WorkerModule, {
       strategy: new ServerWeir({ url: broker.url, group: 'nest-workers' }),
       logger: false,

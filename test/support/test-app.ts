@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { createBrokerApp } from '../../src/broker-app';
+import type { Clock } from '../../src/common/clock';
 import { BrokerConfig, loadBrokerConfig } from '../../src/config/broker-config';
 import { FakeClock } from './fake-clock';
 
 /** A running broker on 127.0.0.1, a random port, a given data dir and a fake clock. */
-export interface TestBroker {
+export interface TestBroker<C extends Clock = FakeClock> {
   app: NestFastifyApplication;
-  clock: FakeClock;
+  clock: C;
   config: BrokerConfig;
   /** `http://127.0.0.1:port` */
   url: string;
@@ -18,11 +19,11 @@ export interface TestBroker {
 }
 
 /** Starts the real AppModule; `env` overrides WEIR_* variables. */
-export async function startTestBroker(
+export async function startTestBroker<C extends Clock = FakeClock>(
   dataDir: string,
   env: Record<string, string> = {},
-  clock = new FakeClock(),
-): Promise<TestBroker> {
+  clock: C = new FakeClock() as Clock as C,
+): Promise<TestBroker<C>> {
   const config = loadBrokerConfig({
     WEIR_HTTP_PORT: '0',
     WEIR_HTTP_HOST: '127.0.0.1',
