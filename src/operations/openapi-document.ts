@@ -22,8 +22,25 @@ const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 
+/**
+ * OpenAPI 3.0's Schema Object is a dialect of JSON Schema draft 4 with a closed set of keywords;
+ * zod's `openapi-3.0` target handles nullability and exclusive bounds but leaves `contentEncoding`
+ * (from `z.base64()`), which 3.0 spells `format: byte`.
+ */
+const toOpenApi30 = (schema: Record<string, unknown>): void => {
+  if (schema.contentEncoding === 'base64') {
+    delete schema.contentEncoding;
+    schema.format = 'byte';
+  }
+};
+
 const jsonSchema = (schema: ZodType, io: 'input' | 'output'): unknown =>
-  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+  z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'openapi-3.0',
+    override: ({ jsonSchema }) => toOpenApi30(jsonSchema as Record<string, unknown>),
+  });
 
 /** Turns `/topics/:topic` into `/topics/{topic}`. */
 export const toOpenApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -85,7 +102,7 @@ export function buildOpenApiDocument(routes: readonly DescribedRoute[], version:
     paths[path] = { ...paths[path], [method]: operation };
   }
   return {
-    openapi: '3.1.0',
+    openapi: '3.0.3',
     info: { title: 'Weir', version, description: 'Weir broker HTTP API v1' },
     paths,
   };

@@ -1,99 +1,91 @@
-import 'reflect-metadata';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import request from 'supertest';
-import { createBrokerApp } from '../../src/broker-app';
-import { loadBrokerConfig } from '../../src/config/broker-config';
+import {
+  dashboardExpressions,
+  familyOf,
+  loadDashboard,
+  metricFamilies,
+  metricNamesIn,
+} from '../support/grafana-dashboard';
 import { FakeClock } from '../support/fake-clock';
-import { QueueClient } from '../support/queue-client';
+import { runMetricsScenario } from '../support/metrics-scenario';
 import { validateOpenApi } from '../support/openapi-validate';
+import { sample } from '../support/prometheus-sample';
 import { makeTempDir } from '../support/temp-dir';
-
-interface Panel {
-  targets?: Array<{ expr?: string }>;
-  panels?: Panel[];
-}
-
-/** Every PromQL expression of a Grafana dashboard: panel targets and template queries. */
-function expressions(dashboard: {
-  panels: Panel[];
-  templating: { list: Array<{ query?: unknown }> };
-}): string[] {
-  const found: string[] = [];
-  const walk = (panels: Panel[]) => {
-    for (const p of panels) {
-      for (const t of p.targets ?? []) if (t.expr) found.push(t.expr);
-      walk(p.panels ?? []);
-    }
-  };
-  walk(dashboard.panels);
-  for (const v of dashboard.templating.list) {
-    const q = v.query as string | { query?: string } | undefined;
-    const text = typeof q === 'string' ? q : q?.query;
-    if (text?.includes('weir_')) found.push(text);
-  }
-  return found;
-}
+import { startTestBroker, TestBroker } from '../support/test-app';
 
 describe('operator documents', () => {
   let dir: ReturnType<typeof makeTempDir>;
-  let app: NestFastifyApplication;
-  let url: string;
+  let broker: TestBroker;
+  /** Every route Fastify registered, seen by an onRoute hook added before the app initialised. */
   const served: Array<{ method: string; url: string }> = [];
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    served.length = 0;
     dir = makeTempDir();
-    const config = loadBrokerConfig({ WEIR_LOG_LEVEL: 'silent', WEIR_DATA_DIR: dir.path });
-    app = await createBrokerApp(config, new FakeClock());
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onRoute', (route) => {
-        for (const method of [route.method].flat()) served.push({ method, url: route.url });
-      });
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    broker = await startTestBroker(dir.path, {}, new FakeClock(), (app) => {
+      app
+        .getHttpAdapter()
+        .getInstance()
+        .addHook('onRoute', (route) => {
+          for (const method of [route.method].flat()) served.push({ method, url: route.url });
+        });
+    });
   });
 
-  afterAll(async () => {
-    await app.close();
+  afterEach(async () => {
+    await broker.close();
     dir.remove();
   });
 
+  describe('the metric name extraction', () => {
+    it('finds selected names, histogram series and __name__ alternatives, not label values', () => {
+      expect(
+        metricNamesIn(
+          'histogram_quantile(0.99, sum by (le) (rate(weir_a_seconds_bucket{topic="weir_x"}[5m])))',
+        ),
+      ).toEqual(['weir_a_seconds_bucket']);
+      expect(metricNamesIn('label_values({__name__=~"weir_b|weir_c"}, group)')).toEqual([
+        'weir_b',
+        'weir_c',
+      ]);
+      expect(metricNamesIn('weir_d + on(group) weir_e')).toEqual(['weir_d', 'weir_e']);
+      const families = new Map([
+        ['weir_a_seconds', 'histogram'],
+        ['weir_f_count', 'gauge'],
+      ]);
+      expect(familyOf('weir_a_seconds_bucket', families)).toBe('weir_a_seconds');
+      expect(familyOf('weir_f_count', families)).toBe('weir_f_count');
+    });
+  });
+
   it('names in the Grafana dashboard only metrics that a real scrape exposes', async () => {
-    const q = new QueueClient(url);
-    await q.produce('jobs', [{ value: 1 }]);
-    const families = new Set(
-      (await request(url).get('/metrics').expect(200)).text
-        .split('\n')
-        .filter((l) => l.startsWith('# TYPE '))
-        .map((l) => l.split(' ')[2]!),
-    );
-    const dashboard = JSON.parse(
-      readFileSync(join(__dirname, '..', '..', 'deploy', 'grafana', 'weir.json'), 'utf8'),
-    );
-    const exprs = expressions(dashboard);
+    const { final } = await runMetricsScenario(broker);
+    const families = metricFamilies(final);
+    const exprs = dashboardExpressions(loadDashboard());
     expect(exprs.length).toBeGreaterThan(15);
-    const names = new Set(exprs.flatMap((e) => e.match(/weir_[a-z0-9_]+/g) ?? []));
-    const base = (name: string) => {
-      const stripped = name.replace(/_(bucket|sum|count)$/, '');
-      return stripped !== name && families.has(stripped) ? stripped : name;
-    };
-    const unknown = [...names].map(base).filter((n) => !families.has(n));
-    expect(unknown).toEqual([]);
+    const names = [...new Set(exprs.flatMap(metricNamesIn))].sort();
     for (const must of [
       'weir_stream_group_lag',
       'weir_share_group_lag',
       'weir_share_redeliveries_total',
+      'weir_dead_lettered_records_total',
+      'weir_request_duration_seconds_bucket',
     ]) {
-      expect(names.has(must)).toBe(true);
+      expect(names).toContain(must);
     }
+    expect(names.filter((n) => !families.has(familyOf(n, families)))).toEqual([]);
+    // the scenario creates a series in every family the dashboard selects
+    const withoutSamples = names.filter((n) => {
+      const family = familyOf(n, families);
+      const series = families.get(family) === 'histogram' ? `${family}_bucket` : family;
+      return sample(final, series) === undefined;
+    });
+    expect(withoutSamples).toEqual([]);
   });
 
   it('serves a valid OpenAPI 3 document that lists every route the app serves', async () => {
-    const doc = (await request(url).get('/openapi.json').expect(200)).body;
+    const doc = (await request(broker.url).get('/openapi.json').expect(200)).body;
+    expect(doc.openapi).toMatch(/^3\.0\./);
     const result = validateOpenApi(doc);
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
@@ -109,5 +101,17 @@ describe('operator documents', () => {
     expect(routes.length).toBeGreaterThan(25);
     expect(routes.filter((r) => !documented.has(r))).toEqual([]);
     expect([...documented].filter((d) => !routes.includes(d))).toEqual([]);
+  });
+
+  it('validates the schemas inside the document, not only its outline', async () => {
+    const doc = (await request(broker.url).get('/openapi.json').expect(200)).body;
+    const broken = structuredClone(doc);
+    broken.paths['/topics'].post.requestBody.content['application/json'].schema.type = 'strng';
+    expect(validateOpenApi(broken).valid).toBe(false);
+    const draft2020 = structuredClone(doc);
+    draft2020.paths['/topics'].post.requestBody.content[
+      'application/json'
+    ].schema.properties.name.contentEncoding = 'base64';
+    expect(validateOpenApi(draft2020).valid).toBe(false);
   });
 });

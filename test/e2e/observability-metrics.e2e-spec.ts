@@ -1,114 +1,179 @@
-import request from 'supertest';
 import { useBroker } from '../support/broker-fixture';
+import {
+  dashboardExpressions,
+  familyOf,
+  loadDashboard,
+  metricFamilies,
+  metricNamesIn,
+} from '../support/grafana-dashboard';
+import { MetricsScenario, runMetricsScenario } from '../support/metrics-scenario';
 import { sample } from '../support/prometheus-sample';
-import { QueueClient } from '../support/queue-client';
-import { StreamClient } from '../support/stream-client';
+
+/** One series and the value it must have; `undefined`: no such series is exposed. */
+type Expected = [name: string, labels: Record<string, string>, value: number | undefined];
+
+/** Each expected series with what the scrape shows, for one readable diff. */
+function compare(exposition: string, expected: readonly Expected[]) {
+  return {
+    actual: expected.map(([name, labels]) => [name, labels, sample(exposition, name, labels)]),
+    expected,
+  };
+}
+
+const g = (partition?: number) => ({
+  group: 'g',
+  topic: 'jobs',
+  ...(partition === undefined ? {} : { partition: String(partition) }),
+});
+const audit = { group: 'audit', topic: 'logs', partition: '0' };
+const STATES = ['available', 'acquired', 'acknowledged', 'archived'] as const;
+
+/** Share partition gauges: lag, records by state, oldest available age (seconds). */
+function sharePartition(
+  labels: Record<string, string>,
+  lag: number,
+  states: Record<(typeof STATES)[number], number>,
+  oldestAgeSeconds: number,
+): Expected[] {
+  return [
+    ['weir_share_group_lag', labels, lag],
+    ...STATES.map((state): Expected => [
+      'weir_share_group_records',
+      { ...labels, state },
+      states[state],
+    ]),
+    ['weir_share_group_oldest_available_age_seconds', labels, oldestAgeSeconds],
+  ];
+}
+
+const zero = { available: 0, acquired: 0, acknowledged: 0, archived: 0 };
+
+/** HTTP request counts by route pattern before the final scrape (see runMetricsScenario). */
+const HTTP_REQUESTS: Array<[string, number]> = [
+  ['POST /topics', 2], // logs, events
+  ['POST /topics/:topic/records', 3], // logs, jobs, events partition 0
+  ['PUT /queues/groups/:group', 2], // audit, g
+  ['POST /queues/groups/:group/receive', 3], // audit once, g twice
+  ['POST /queues/groups/:group/acks', 2],
+  ['POST /streams/groups/:group/members', 2], // a, b
+  ['POST /streams/groups/:group/members/:memberId/heartbeat', 1],
+  ['POST /streams/groups/:group/members/:memberId/poll', 2],
+  ['POST /streams/groups/:group/offsets', 2],
+  ['DELETE /streams/groups/:group/members/:memberId', 1],
+  ['GET /metrics', 2], // midway, beforeLeave
+];
+
+function finalExpectations(run: MetricsScenario): Expected[] {
+  const events = (partition: number) => ({
+    group: 'sg',
+    topic: 'events',
+    partition: String(partition),
+  });
+  return [
+    // produced: JSON values count as their JSON text ("x" is 3 bytes, 0 is 1 byte)
+    ['weir_records_produced_total', { topic: 'logs' }, 3],
+    ['weir_records_produced_total', { topic: 'jobs' }, 6],
+    ['weir_records_produced_total', { topic: 'events' }, 4],
+    ['weir_records_produced_total', { topic: 'dlq.g.jobs' }, undefined], // not a producer's
+    ['weir_produced_bytes_total', { topic: 'logs' }, 9],
+    ['weir_produced_bytes_total', { topic: 'jobs' }, 6],
+    ['weir_produced_bytes_total', { topic: 'events' }, 12],
+    ['weir_log_start_offset', { topic: 'logs', partition: '0' }, 3],
+    ['weir_log_end_offset', { topic: 'logs', partition: '0' }, 3],
+    ['weir_log_start_offset', { topic: 'jobs', partition: '0' }, 0],
+    ['weir_log_end_offset', { topic: 'jobs', partition: '0' }, 6],
+    ['weir_log_end_offset', { topic: 'events', partition: '0' }, 2],
+    ['weir_log_end_offset', { topic: 'events', partition: '1' }, 2],
+    ['weir_log_end_offset', { topic: 'dlq.g.jobs', partition: '0' }, 2],
+    // retention: 3 records of logs deleted, none of them consumed by audit
+    ['weir_retention_deleted_records_total', { topic: 'logs' }, 3],
+    ['weir_group_retention_skipped_records_total', { group: 'audit', topic: 'logs' }, 3],
+    ['weir_share_deliveries_total', { group: 'audit' }, undefined],
+    ...sharePartition(audit, 0, zero, 0),
+    // share group g: 6 first deliveries + 2, 4, 5 again; 4 and 5 expired once, 5 twice
+    ['weir_share_deliveries_total', g(), 9],
+    ['weir_share_redeliveries_total', g(), 3],
+    ['weir_share_lock_expirations_total', g(), 3],
+    ['weir_share_acknowledgements_total', { ...g(), type: 'accept' }, 4],
+    ['weir_share_acknowledgements_total', { ...g(), type: 'release' }, 1],
+    ['weir_share_acknowledgements_total', { ...g(), type: 'reject' }, 1],
+    ['weir_share_acknowledgements_total', { ...g(), type: 'renew' }, undefined],
+    ['weir_dead_lettered_records_total', { ...g(), reason: 'CLIENT_REJECT' }, 1],
+    ['weir_dead_lettered_records_total', { ...g(), reason: 'DELIVERY_COUNT_EXCEEDED' }, 1],
+    // every record terminal: the start offset moved to 6, nothing is left above it
+    ...sharePartition(g(0), 0, zero, 0),
+    ['weir_dead_letter_topic_records', { topic: 'dlq.g.jobs', reason: 'CLIENT_REJECT' }, 1],
+    [
+      'weir_dead_letter_topic_records',
+      { topic: 'dlq.g.jobs', reason: 'DELIVERY_COUNT_EXCEEDED' },
+      1,
+    ],
+    // the reject happened at T1; the clock is at T1 + 2000 ms
+    ['weir_dead_letter_topic_oldest_age_seconds', { topic: 'dlq.g.jobs' }, 2],
+    // stream group: a committed all of its partition, b one of two; b left
+    ['weir_stream_group_committed_offset', events(run.partitionOfA), 2],
+    ['weir_stream_group_committed_offset', events(run.partitionOfB), 1],
+    ['weir_stream_group_lag', events(run.partitionOfA), 0],
+    ['weir_stream_group_lag', events(run.partitionOfB), 1],
+    ['weir_stream_group_members', { group: 'sg' }, 1],
+    ['weir_stream_group_rebalances_total', { group: 'sg' }, 3], // join a, join b, leave b
+    ...HTTP_REQUESTS.flatMap(([type, count]): Expected[] => [
+      ['weir_request_duration_seconds_count', { transport: 'http', type }, count],
+      ['weir_request_duration_seconds_bucket', { transport: 'http', type, le: '+Inf' }, count],
+    ]),
+    ['weir_request_duration_seconds_count', { transport: 'ws', type: 'produce' }, 1],
+  ];
+}
 
 describe('metrics after a scripted scenario', () => {
   const fixture = useBroker();
 
-  it('have exactly the values the scenario implies', async () => {
-    const { broker } = fixture;
-    const q = new QueueClient(broker.url);
-    const s = new StreamClient(broker.url, 'sg');
+  it('have exactly the values the scenario implies, midway and at the end', async () => {
+    const run = await runMetricsScenario(fixture.broker);
 
-    // queue: 5 jobs; accept 2, release 1, reject 1, let 1 expire; then finish the 2 that came back
-    await q.produce(
-      'jobs',
-      [0, 1, 2, 3, 4].map((value) => ({ value })),
-    );
-    await q.putGroup('g', { topics: ['jobs'], maxDeliveryCount: 3, lockDurationMs: 1000 });
-    const first = (await q.receive('g')).records;
-    expect(first).toHaveLength(5);
-    await q.ack('g', [
-      { receipt: first[0].receipt, type: 'accept' },
-      { receipt: first[1].receipt, type: 'accept' },
-      { receipt: first[2].receipt, type: 'release' },
-      { receipt: first[3].receipt, type: 'reject' },
-    ]);
-    broker.clock.advance(1000); // offset 4's lock expires
-    const second = (await q.receive('g')).records;
-    expect(second.map((r) => [r.offset, r.deliveryCount])).toEqual([
-      [2, 2],
-      [4, 2],
-    ]);
-    await q.ack(
-      'g',
-      second.map((r) => ({ receipt: r.receipt, type: 'accept' })),
-    );
+    const midway: Expected[] = [
+      ['weir_share_deliveries_total', g(), 6],
+      ['weir_share_redeliveries_total', g(), undefined],
+      ['weir_share_lock_expirations_total', g(), undefined],
+      ['weir_share_acknowledgements_total', { ...g(), type: 'accept' }, 2],
+      ['weir_share_acknowledgements_total', { ...g(), type: 'release' }, 1],
+      ['weir_share_acknowledgements_total', { ...g(), type: 'reject' }, 1],
+      ['weir_dead_lettered_records_total', { ...g(), reason: 'CLIENT_REJECT' }, 1],
+      [
+        'weir_dead_lettered_records_total',
+        { ...g(), reason: 'DELIVERY_COUNT_EXCEEDED' },
+        undefined,
+      ],
+      // start offset 2 (0 and 1 accepted); 2 available (released), 3 archived, 4 and 5 locked;
+      // lag = 6 - 2 - 1 terminal; record 2 was appended at T1 and the clock is at T1 + 500 ms
+      ...sharePartition(g(0), 3, { available: 1, acquired: 2, acknowledged: 0, archived: 1 }, 0.5),
+      ['weir_dead_letter_topic_records', { topic: 'dlq.g.jobs', reason: 'CLIENT_REJECT' }, 1],
+      ['weir_dead_letter_topic_oldest_age_seconds', { topic: 'dlq.g.jobs' }, 0.5],
+      ['weir_retention_deleted_records_total', { topic: 'logs' }, 3],
+      ['weir_group_retention_skipped_records_total', { group: 'audit', topic: 'logs' }, 3],
+    ];
+    const m = compare(run.midway, midway);
+    expect(m.actual).toEqual(m.expected);
 
-    // stream: two members on two partitions, commits, then one leaves
-    await s.createTopic('events', 2);
-    await s.produce('events', [
-      { value: 'a', partition: 0 },
-      { value: 'b', partition: 0 },
-      { value: 'c', partition: 1 },
-      { value: 'd', partition: 1 },
+    const before = compare(run.beforeLeave, [
+      ['weir_stream_group_members', { group: 'sg' }, 2],
+      ['weir_stream_group_rebalances_total', { group: 'sg' }, 2],
     ]);
-    const a = await s.join({ topics: ['events'], autoOffsetReset: 'earliest', autoCommit: false });
-    const b = await s.join({ topics: ['events'], autoOffsetReset: 'earliest', autoCommit: false });
-    await s.heartbeat(a.memberId); // a gives up the partition b is to get
-    const pa = await s.poll(a.memberId, { maxRecords: 10 });
-    const pb = await s.poll(b.memberId, { maxRecords: 10 });
-    expect(pa.assignment).toHaveLength(1);
-    expect(pb.assignment).toHaveLength(1);
-    const partitionOfA = pa.assignment[0]!.partition;
-    const partitionOfB = pb.assignment[0]!.partition;
-    await s.commit(a.memberId, pa.generation, [
-      { topic: 'events', partition: partitionOfA, offset: 2 },
-    ]);
-    await s.commit(b.memberId, pb.generation, [
-      { topic: 'events', partition: partitionOfB, offset: 1 },
-    ]);
-    const before = (await request(broker.url).get('/metrics').expect(200)).text;
-    await s.leave(b.memberId);
+    expect(before.actual).toEqual(before.expected);
+    expect([run.partitionOfA, run.partitionOfB].sort()).toEqual([0, 1]);
 
-    const text = (await request(broker.url).get('/metrics').expect(200)).text;
-    const v = (name: string, labels: Record<string, string> = {}) => sample(text, name, labels);
-    const jobs = { group: 'g', topic: 'jobs' };
+    const f = compare(run.final, finalExpectations(run));
+    expect(f.actual).toEqual(f.expected);
+  });
 
-    expect(v('weir_records_produced_total', { topic: 'jobs' })).toBe(5);
-    expect(v('weir_records_produced_total', { topic: 'events' })).toBe(4);
-    expect(v('weir_log_end_offset', { topic: 'jobs', partition: '0' })).toBe(5);
-    expect(v('weir_log_start_offset', { topic: 'jobs', partition: '0' })).toBe(0);
-    expect(v('weir_share_deliveries_total', jobs)).toBe(7);
-    expect(v('weir_share_redeliveries_total', jobs)).toBe(2);
-    expect(v('weir_share_lock_expirations_total', jobs)).toBe(1);
-    expect(v('weir_share_acknowledgements_total', { ...jobs, type: 'accept' })).toBe(4);
-    expect(v('weir_share_acknowledgements_total', { ...jobs, type: 'release' })).toBe(1);
-    expect(v('weir_share_acknowledgements_total', { ...jobs, type: 'reject' })).toBe(1);
-    expect(v('weir_share_acknowledgements_total', { ...jobs, type: 'renew' })).toBeUndefined();
-    expect(v('weir_dead_lettered_records_total', { ...jobs, reason: 'CLIENT_REJECT' })).toBe(1);
+  it('checks a value for every metric the dashboard uses', async () => {
+    const run = await runMetricsScenario(fixture.broker);
+    const families = metricFamilies(run.final);
+    const checked = new Set(finalExpectations(run).map(([name]) => familyOf(name, families)));
+    const used = dashboardExpressions(loadDashboard()).flatMap(metricNamesIn);
+    expect(used.length).toBeGreaterThan(0);
     expect(
-      v('weir_dead_letter_topic_records', { topic: 'dlq.g.jobs', reason: 'CLIENT_REJECT' }),
-    ).toBe(1);
-    expect(v('weir_share_group_lag', { ...jobs, partition: '0' })).toBe(0);
-    for (const state of ['available', 'acquired', 'acknowledged', 'archived']) {
-      expect(v('weir_share_group_records', { ...jobs, partition: '0', state })).toBe(0);
-    }
-    expect(v('weir_share_group_oldest_available_age_seconds', { ...jobs, partition: '0' })).toBe(0);
-
-    const events = (partition: number) => ({
-      group: 'sg',
-      topic: 'events',
-      partition: String(partition),
-    });
-    expect(v('weir_stream_group_committed_offset', events(partitionOfA))).toBe(2);
-    expect(v('weir_stream_group_committed_offset', events(partitionOfB))).toBe(1);
-    expect(v('weir_stream_group_lag', events(partitionOfA))).toBe(0);
-    expect(v('weir_stream_group_lag', events(partitionOfB))).toBe(1);
-    expect(sample(before, 'weir_stream_group_members', { group: 'sg' })).toBe(2);
-    expect(v('weir_stream_group_members', { group: 'sg' })).toBe(1);
-    const rebalancesBefore =
-      sample(before, 'weir_stream_group_rebalances_total', { group: 'sg' }) ?? 0;
-    expect(v('weir_stream_group_rebalances_total', { group: 'sg' })).toBe(rebalancesBefore + 1);
-
-    const http = (type: string) =>
-      v('weir_request_duration_seconds_count', { transport: 'http', type });
-    expect(http('POST /queues/groups/:group/receive')).toBe(2);
-    expect(http('POST /queues/groups/:group/acks')).toBe(2);
-    expect(http('PUT /queues/groups/:group')).toBe(1);
-    expect(http('POST /streams/groups/:group/members')).toBe(2);
-    expect(http('POST /streams/groups/:group/offsets')).toBe(2);
+      [...new Set(used.map((n) => familyOf(n, families)))].filter((n) => !checked.has(n)),
+    ).toEqual([]);
   });
 });

@@ -18,11 +18,15 @@ export interface TestBroker<C extends Clock = FakeClock> {
   close: () => Promise<void>;
 }
 
-/** Starts the real AppModule; `env` overrides WEIR_* variables. */
+/**
+ * Starts the real AppModule; `env` overrides WEIR_* variables. `beforeListen` runs on the built
+ * app before it initialises (e.g. to add a Fastify `onRoute` hook that sees every route).
+ */
 export async function startTestBroker<C extends Clock = FakeClock>(
   dataDir: string,
   env: Record<string, string> = {},
   clock: C = new FakeClock() as Clock as C,
+  beforeListen?: (app: NestFastifyApplication) => void,
 ): Promise<TestBroker<C>> {
   const config = loadBrokerConfig({
     WEIR_HTTP_PORT: '0',
@@ -32,6 +36,7 @@ export async function startTestBroker<C extends Clock = FakeClock>(
     WEIR_DATA_DIR: dataDir,
   });
   const app = await createBrokerApp(config, clock);
+  beforeListen?.(app);
   await app.listen(config.httpPort, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   let closed = false;
