@@ -54,7 +54,7 @@ export class BrokerHandle {
     child.once('exit', () => (this.exited = true));
   }
 
-  /** Forks `dist/bench/broker-process.js` and waits until it listens. */
+  /** Forks the compiled `broker-process.js` beside this file and waits until it listens. */
   static async start(label: string): Promise<BrokerHandle> {
     const dataDir = makeTempDir(label);
     // The child's stdout (pino logs) goes to our stderr: stdout is for results only.

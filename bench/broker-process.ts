@@ -9,9 +9,9 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { createBrokerApp } from '../broker-app';
-import { SystemClock } from '../common/clock';
-import { loadBrokerConfig } from '../config/broker-config';
+import { createBrokerApp } from '../src/broker-app';
+import { SystemClock } from '../src/common/clock';
+import { loadBrokerConfig } from '../src/config/broker-config';
 
 type ParentMessage = { type: 'rss' } | { type: 'stop' };
 
