@@ -13,6 +13,11 @@ export interface Subscription {
   grant(records: number): void;
   /** Stops pushing and gives back what the subscription holds; called once. */
   close(): void | Promise<void>;
+  /**
+   * Registers what to run when the subscription ends by itself (say, its group was deleted):
+   * the hub forgets it, so later frames naming it answer `SUBSCRIPTION_NOT_FOUND`.
+   */
+  onEnded?(listener: () => void): void;
   /** Handles a `commit` frame (stream subscriptions only); answers the frame to send back. */
   commit?(frame: Record<string, unknown>): Promise<object> | object;
 }
@@ -77,6 +82,10 @@ export class SubscriptionHub implements OnModuleInit {
         session.onClose(() => void this.closeAll(session));
       }
       subs.set(subscriptionId, subscription);
+      const open = subs;
+      subscription.onEnded?.(() => {
+        if (open.get(subscriptionId) === subscription) open.delete(subscriptionId);
+      });
       return { type: 'subscribed', subscriptionId, ...answer };
     });
     this.router.register('credit', (frame, session) => {

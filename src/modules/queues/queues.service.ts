@@ -7,7 +7,11 @@ import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
 import { PutShareGroupBody, ResetBody, ShareGroupView } from './queues.schemas';
-import { shareGroupKey, ShareDeliveryService } from './share-delivery.service';
+import {
+  shareGroupDeletedKey,
+  shareGroupKey,
+  ShareDeliveryService,
+} from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
 import { LogWaiters } from '../topics/log-waiters';
 
@@ -47,10 +51,11 @@ export class QueuesService implements OnModuleInit {
     return this.describe(group);
   }
 
+  /** Deletes the group and wakes what waits on it: receives answer empty, subscriptions end. */
   delete(name: string): void {
-    const group = this.groups.get(name);
-    this.groups.delete(name);
+    const group = this.groups.delete(name);
     this.waiters.notify(shareGroupKey(group.id));
+    this.waiters.notify(shareGroupDeletedKey(group.id));
     this.delivery.poke();
   }
 
