@@ -6,7 +6,7 @@ import { TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
-import { PutShareGroupBody, ResetBody, ShareGroupView } from './queues.schemas';
+import { PutShareGroupBody, ResetBody, ShareGroupList, ShareGroupView } from './queues.schemas';
 import {
   shareGroupDeletedKey,
   shareGroupKey,
@@ -37,6 +37,30 @@ export class QueuesService implements OnModuleInit {
     const group = this.groups.put(name, body);
     this.waiters.notify(shareGroupKey(group.id));
     return this.describe(group);
+  }
+
+  /** Every group by name, with lag and record counts summed over its share partitions. */
+  list(): ShareGroupList {
+    const groups = [...this.groups.all()].sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      groups: groups.map((group) => {
+        const summary = { lag: 0, acquired: 0, available: 0 };
+        let oldest: number | null = null;
+        for (const s of this.samples(group)) {
+          summary.lag += s.lag;
+          summary.acquired += s.acquired;
+          summary.available += s.available;
+          if (s.oldestAvailableAgeMs !== null)
+            oldest = Math.max(oldest ?? 0, s.oldestAvailableAgeMs);
+        }
+        return {
+          group: group.name,
+          topics: [...group.config.topics],
+          ...summary,
+          oldestAvailableAgeMs: oldest,
+        };
+      }),
+    };
   }
 
   describeByName(name: string): ShareGroupView {
