@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { LogWaiters } from '../../src/modules/topics/log-waiters';
+import { Database } from '../../src/persistence/database';
 import { useBroker } from '../support/broker-fixture';
 import { eventually } from '../support/eventually';
 import { QueueClient } from '../support/queue-client';
@@ -139,5 +140,31 @@ describe('deleting a share group with live workers', () => {
     await request(fixture.broker.url).post('/queues/groups/g/receive').send({}).expect(404);
     const got = await q.receive('g', { topics: ['jobs'] });
     expect(got.records.map((r) => [r.value, r.deliveryCount])).toEqual([['a', 1]]);
+  });
+});
+
+describe('deleting a topic a share group consumes', () => {
+  const fixture = useBroker();
+
+  it('leaves no share-group rows of the topic behind, also after its locks expire', async () => {
+    const { broker } = fixture;
+    const q = new QueueClient(broker.url);
+    await q.produce('jobs', [{ value: 'a' }, { value: 'b' }]);
+    await q.putGroup('g', { topics: ['jobs', 'other'] });
+    const { records } = await q.receive('g', { maxRecords: 1 });
+    const topicId = Number(String(records[0].receipt).split('.')[1]);
+    await request(broker.url).delete('/topics/jobs').expect(204);
+    broker.clock.advance(broker.config.maxLockMs);
+    const rows = (table: string) =>
+      broker.app
+        .get(Database)
+        .connection.prepare(`SELECT count(*) AS n FROM ${table} WHERE topic_id = ?`)
+        .get(topicId) as { n: number };
+    expect([rows('share_records').n, rows('share_partitions').n]).toEqual([0, 0]);
+    expect(await q.ack('g', [{ receipt: records[0].receipt, type: 'accept' }])).toMatchObject([
+      { ok: false, error: { code: 'LOCK_LOST' } },
+    ]);
+    await q.produce('other', [{ value: 'still served' }]);
+    expect((await q.receive('g')).records.map((r) => r.value)).toEqual(['still served']);
   });
 });

@@ -53,6 +53,10 @@ export class ShareGroupsService implements OnModuleInit {
       this.groups.set(row.name, group);
     }
     this.lastIssuedId = this.store.lastIssuedGroupId();
+    // The topic's share-group rows went with it (TopicStore.delete): memory follows.
+    this.topics.onDeleted((topic) => {
+      for (const group of this.groups.values()) group.forgetTopic(topic.id);
+    });
   }
 
   all(): ShareGroup[] {

@@ -62,6 +62,12 @@ export class ShareGroup {
     this.partitions.set(sharePartitionKey(topicId, partition), { topicId, partition, state });
   }
 
+  /** Forgets the share partitions of a deleted topic. */
+  forgetTopic(topicId: number): void {
+    for (const [key, entry] of this.partitions)
+      if (entry.topicId === topicId) this.partitions.delete(key);
+  }
+
   /** The earliest deadline over all share partitions, or null. */
   nextDeadline(): number | null {
     let earliest: number | null = null;
