@@ -109,6 +109,14 @@ export class ShareGroupStore {
       .all() as ShareGroupRow[];
   }
 
+  /** The highest group id ever issued (ids never repeat, deleted groups' included), or 0. */
+  lastIssuedGroupId(): number {
+    const row = this.db.connection
+      .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'share_groups'")
+      .get() as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
   /** Removes the group with all of its share partitions and record states. */
   deleteGroup(groupId: number): void {
     this.db.transaction(() => {

@@ -122,10 +122,16 @@ export class TopicStore {
     });
   }
 
-  /** Removes the topic, its partitions and all of its records. */
+  /**
+   * Removes the topic, its partitions and all of its records, with what refers to them by id:
+   * share groups' state for its partitions and the dead-letter index of its records (committed
+   * offsets go by the partitions' foreign key). Ids never repeat, so nothing could use them again.
+   */
   delete(topicId: number): void {
     this.db.transaction(() => {
-      this.db.connection.prepare('DELETE FROM records WHERE topic_id = ?').run(topicId);
+      for (const table of ['share_records', 'share_partitions', 'dead_letters', 'records']) {
+        this.db.connection.prepare(`DELETE FROM ${table} WHERE topic_id = ?`).run(topicId);
+      }
       this.db.connection.prepare('DELETE FROM partitions WHERE topic_id = ?').run(topicId);
       this.db.connection.prepare('DELETE FROM topics WHERE id = ?').run(topicId);
     });

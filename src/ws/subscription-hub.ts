@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleInit,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { FrameRouter } from './frame-router';
@@ -13,6 +19,11 @@ export interface Subscription {
   grant(records: number): void;
   /** Stops pushing and gives back what the subscription holds; called once. */
   close(): void | Promise<void>;
+  /**
+   * Registers what to run when the subscription ends by itself (say, its group was deleted):
+   * the hub forgets it, so later frames naming it answer `SUBSCRIPTION_NOT_FOUND`.
+   */
+  onEnded?(listener: () => void): void;
   /** Handles a `commit` frame (stream subscriptions only); answers the frame to send back. */
   commit?(frame: Record<string, unknown>): Promise<object> | object;
 }
@@ -34,13 +45,15 @@ const positiveCount = (value: unknown, field: string): number => {
 /**
  * The WebSocket subscription frames shared by every mode: `subscribe` (routed by `mode`),
  * `credit`, `commit` and `unsubscribe` (routed by `subscriptionId`). A closed socket closes all
- * of its subscriptions.
+ * of its subscriptions. At shutdown every subscription is closed, and awaited, before the
+ * database closes: what share subscriptions hold is released at once, not left to lock expiry.
  */
 @Injectable()
-export class SubscriptionHub implements OnModuleInit {
+export class SubscriptionHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('SubscriptionHub');
   private readonly modes = new Map<string, SubscribeHandler>();
   private readonly bySession = new Map<WsSession, Map<string, Subscription>>();
+  private shuttingDown = false;
 
   constructor(@Inject(FrameRouter) private readonly router: FrameRouter) {}
 
@@ -67,9 +80,10 @@ export class SubscriptionHub implements OnModuleInit {
       }
       const subscriptionId = randomUUID();
       const { subscription, answer } = await handler(frame, session, subscriptionId);
-      if (session.isClosed) {
+      if (session.isClosed || this.shuttingDown) {
         await subscription.close();
-        return;
+        if (!this.shuttingDown) return;
+        throw new BrokerError(ErrorCode.SHUTTING_DOWN, 'The broker is shutting down');
       }
       let subs = this.bySession.get(session);
       if (!subs) {
@@ -77,6 +91,10 @@ export class SubscriptionHub implements OnModuleInit {
         session.onClose(() => void this.closeAll(session));
       }
       subs.set(subscriptionId, subscription);
+      const open = subs;
+      subscription.onEnded?.(() => {
+        if (open.get(subscriptionId) === subscription) open.delete(subscriptionId);
+      });
       return { type: 'subscribed', subscriptionId, ...answer };
     });
     this.router.register('credit', (frame, session) => {
@@ -98,6 +116,12 @@ export class SubscriptionHub implements OnModuleInit {
     });
   }
 
+  /** Runs before the persistence module closes the database (its hook is a later phase). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all([...this.bySession.keys()].map((session) => this.closeAll(session)));
+  }
+
   private find(session: WsSession, subscriptionId: unknown): Subscription {
     const subscription = this.bySession.get(session)?.get(String(subscriptionId));
     if (!subscription) {
@@ -116,7 +140,6 @@ export class SubscriptionHub implements OnModuleInit {
       try {
         await subscription.close();
       } catch (error) {
-        // At shutdown the database may already be closed: what it held stays locked until expiry.
         this.logger.warn(
           `closing a subscription failed: ${error instanceof Error ? error.message : String(error)}`,
         );

@@ -11,10 +11,11 @@ export class WsSession {
     private readonly socket: WebSocket,
   ) {}
 
-  /** Sends one JSON frame; dropped silently once the socket is closed. */
-  send(frame: object): void {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+  /** Sends one JSON frame; false (nothing sent) once the socket is closing or closed. */
+  send(frame: object): boolean {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
     this.socket.send(JSON.stringify(frame));
+    return true;
   }
 
   sendError(error: ErrorBody, requestId: unknown): void {

@@ -8,6 +8,7 @@ import {
   receiveResultSchema,
   receiveSchema,
   resetSchema,
+  shareGroupListSchema,
   shareGroupViewSchema,
 } from './queues.schemas';
 import type {
@@ -15,6 +16,7 @@ import type {
   PutShareGroupBody,
   ReceiveBody,
   ResetBody,
+  ShareGroupList,
   ShareGroupView,
 } from './queues.schemas';
 import { QueuesService } from './queues.service';
@@ -70,6 +72,15 @@ export class QueuesController {
     @Body() body: AcksBody,
   ): Promise<{ results: AckResult[] }> {
     return { results: await this.acks.acknowledge(group, body.acks) };
+  }
+
+  @Get()
+  @Route({
+    summary: 'List share groups with their lag and record counts',
+    response: shareGroupListSchema,
+  })
+  list(): ShareGroupList {
+    return this.queues.list();
   }
 
   @Get(':group')

@@ -137,3 +137,20 @@ export const shareGroupViewSchema = z.object({
   ),
 });
 export type ShareGroupView = z.infer<typeof shareGroupViewSchema>;
+
+/** `GET /queues/groups`: every share group, its counts summed over its share partitions. */
+export const shareGroupListSchema = z.object({
+  groups: z.array(
+    z.object({
+      group: z.string(),
+      topics: z.array(z.string()),
+      /** Records not yet done, over all partitions. */
+      lag: z.number().int(),
+      acquired: z.number().int(),
+      available: z.number().int(),
+      /** Age of the oldest available record over all partitions, or null when none is. */
+      oldestAvailableAgeMs: z.number().int().nullable(),
+    }),
+  ),
+});
+export type ShareGroupList = z.infer<typeof shareGroupListSchema>;

@@ -6,8 +6,12 @@ import { TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
-import { PutShareGroupBody, ResetBody, ShareGroupView } from './queues.schemas';
-import { shareGroupKey, ShareDeliveryService } from './share-delivery.service';
+import { PutShareGroupBody, ResetBody, ShareGroupList, ShareGroupView } from './queues.schemas';
+import {
+  shareGroupDeletedKey,
+  shareGroupKey,
+  ShareDeliveryService,
+} from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
 import { LogWaiters } from '../topics/log-waiters';
 
@@ -35,6 +39,30 @@ export class QueuesService implements OnModuleInit {
     return this.describe(group);
   }
 
+  /** Every group by name, with lag and record counts summed over its share partitions. */
+  list(): ShareGroupList {
+    const groups = [...this.groups.all()].sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      groups: groups.map((group) => {
+        const summary = { lag: 0, acquired: 0, available: 0 };
+        let oldest: number | null = null;
+        for (const s of this.samples(group)) {
+          summary.lag += s.lag;
+          summary.acquired += s.acquired;
+          summary.available += s.available;
+          if (s.oldestAvailableAgeMs !== null)
+            oldest = Math.max(oldest ?? 0, s.oldestAvailableAgeMs);
+        }
+        return {
+          group: group.name,
+          topics: [...group.config.topics],
+          ...summary,
+          oldestAvailableAgeMs: oldest,
+        };
+      }),
+    };
+  }
+
   describeByName(name: string): ShareGroupView {
     return this.describe(this.groups.get(name));
   }
@@ -47,10 +75,11 @@ export class QueuesService implements OnModuleInit {
     return this.describe(group);
   }
 
+  /** Deletes the group and wakes what waits on it: receives answer empty, subscriptions end. */
   delete(name: string): void {
-    const group = this.groups.get(name);
-    this.groups.delete(name);
+    const group = this.groups.delete(name);
     this.waiters.notify(shareGroupKey(group.id));
+    this.waiters.notify(shareGroupDeletedKey(group.id));
     this.delivery.poke();
   }
 

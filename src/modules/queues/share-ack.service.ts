@@ -55,14 +55,19 @@ export class ShareAckService {
         `At most ${this.config.maxAckBatch} acknowledgements per request, got ${acks.length}`,
       );
     }
-    const expected = groupName !== undefined ? this.groups.get(groupName) : undefined;
+    const expected = groupName !== undefined ? this.groups.find(groupName) : undefined;
     const results = new Array<AckResult>(acks.length);
     const checked: CheckedAck[] = [];
+    let ofDeletedGroup = false;
     acks.forEach((raw, index) => {
-      const outcome = this.check(raw, expected);
-      if ('error' in outcome) results[index] = outcome.error;
-      else checked.push({ index, ...outcome });
+      const outcome = this.check(raw, groupName, expected);
+      if ('error' in outcome) {
+        results[index] = outcome.error;
+        ofDeletedGroup ||= outcome.ofDeletedGroup === true;
+      } else checked.push({ index, ...outcome });
     });
+    // A group that does not exist is 404, unless the receipts are of a deleted one: LOCK_LOST.
+    if (groupName !== undefined && !expected && !ofDeletedGroup) this.groups.get(groupName);
     if (checked.length === 0) return results;
     const touched = new Map<string, { group: ShareGroup; topicId: number; partition: number }>();
     const effects = await this.groupCommit.submit(
@@ -92,7 +97,7 @@ export class ShareAckService {
     const now = this.clock.now();
     const archivalsByPartition = new Map<string, Archival[]>();
     for (const { index, item, parts, group } of checked) {
-      const state = group.get(parts.topicId, parts.partition);
+      const state = group.deleted ? undefined : group.get(parts.topicId, parts.partition);
       if (!state) {
         results[index] = failure(
           item.receipt,
@@ -146,8 +151,11 @@ export class ShareAckService {
 
   private check(
     raw: unknown,
+    groupName: string | undefined,
     expected: ShareGroup | undefined,
-  ): { item: AckItem; parts: ReceiptParts; group: ShareGroup } | { error: AckResult } {
+  ):
+    | { item: AckItem; parts: ReceiptParts; group: ShareGroup }
+    | { error: AckResult; ofDeletedGroup?: boolean } {
     const receipt = (raw as { receipt?: unknown } | null)?.receipt;
     const parsed = ackItemSchema.safeParse(raw);
     if (!parsed.success) {
@@ -158,8 +166,18 @@ export class ShareAckService {
     }
     const item = parsed.data;
     const parts = parseReceipt(item.receipt);
+    if (parts && this.groups.wasDeleted(parts.groupId)) {
+      return {
+        error: failure(
+          item.receipt,
+          ErrorCode.LOCK_LOST,
+          'The share group of this receipt was deleted',
+        ),
+        ofDeletedGroup: true,
+      };
+    }
     const group = parts ? this.groups.findById(parts.groupId) : undefined;
-    if (!parts || !group || (expected && group.id !== expected.id)) {
+    if (!parts || !group || (groupName !== undefined && group.id !== expected?.id)) {
       return {
         error: failure(
           item.receipt,

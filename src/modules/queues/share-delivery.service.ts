@@ -21,7 +21,7 @@ import { DeadLetterPosition, DeadLetterService } from '../dlq/dead-letter.servic
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { Archival, InFlightRecord } from './domain/in-flight-record';
-import { formatReceipt } from './domain/receipt';
+import { formatReceipt, parseReceipt } from './domain/receipt';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
@@ -32,6 +32,9 @@ import { TokenIssuer } from './token-issuer';
 
 /** The waiters key that wakes receivers of a share group (release, expiry, delay due). */
 export const shareGroupKey = (groupId: number): string => `share:${groupId}`;
+
+/** The waiters key notified once when a share group is deleted (wakes its idle subscriptions). */
+export const shareGroupDeletedKey = (groupId: number): string => `share-deleted:${groupId}`;
 
 /** What `receive` takes beyond the HTTP body: a way for a push subscription to stop it. */
 export interface ReceiveOptions {
@@ -105,13 +108,24 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
    * for), waiting up to `waitMs` when nothing is deliverable. An unknown group is created with
    * defaults when `topics` are given.
    */
-  async receive(
+  receive(
     groupName: string,
     options: ReceiveOptions,
   ): Promise<{ memberId: string; records: DeliveredRecord[] }> {
     const group = options.topics
       ? this.groups.ensure(groupName, options.topics)
       : this.groups.get(groupName);
+    return this.receiveFrom(group, options);
+  }
+
+  /**
+   * `receive` for a group the caller already holds (a subscription): never creates a group, and
+   * answers empty at once when the group is deleted, also while waiting (the delete wakes it).
+   */
+  async receiveFrom(
+    group: ShareGroup,
+    options: ReceiveOptions,
+  ): Promise<{ memberId: string; records: DeliveredRecord[] }> {
     const memberId = options.memberId ?? randomUUID();
     const lockDurationMs = this.lockDuration(options.lockDurationMs ?? group.config.lockDurationMs);
     const maxRecords = Math.min(options.maxRecords ?? 100, this.config.maxReceiveRecords);
@@ -121,7 +135,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
       const topics = topicNames
         .map((name) => this.topics.find(name))
         .filter((t): t is TopicRow => t !== undefined);
-      if (options.cancelled?.()) return { memberId, records: [] };
+      if (options.cancelled?.() || group.deleted) return { memberId, records: [] };
       if (this.anyDeliverable(group, topics)) {
         const touched: Array<[number, number]> = [];
         const records = await this.groupCommit.submit(
@@ -151,6 +165,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     const after = await this.groupCommit.submit(
       () => {
         const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+        if (group.deleted) return effects;
         const now = this.clock.now();
         for (const { topicId, partition, state } of group.partitions.values()) {
           if (state.heldBy(memberId).length === 0) continue;
@@ -164,6 +179,40 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
       () => touched.forEach(([topicId, p]) => this.groups.reload(group, topicId, p)),
     );
     this.afterCommit(after);
+  }
+
+  /**
+   * Gives back records acquired for a subscription that closed before they were sent: they are
+   * AVAILABLE again at once with their delivery count restored (DESIGN §3 "Delivery count").
+   */
+  async releaseUnsent(group: ShareGroup, records: readonly DeliveredRecord[]): Promise<void> {
+    const byPartition = new Map<string, Array<{ offset: number; token: string }>>();
+    for (const r of records) {
+      const parts = parseReceipt(r.receipt);
+      if (!parts) continue;
+      const key = `${parts.topicId}:${parts.partition}`;
+      const list = byPartition.get(key) ?? [];
+      list.push({ offset: parts.offset, token: parts.token });
+      byPartition.set(key, list);
+    }
+    const touched: Array<[number, number]> = [];
+    const after = await this.groupCommit.submit(
+      () => {
+        const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+        if (group.deleted) return effects;
+        for (const [key, deliveries] of byPartition) {
+          const [topicId, partition] = key.split(':').map(Number) as [number, number];
+          const state = group.get(topicId, partition);
+          if (!state) continue;
+          touched.push([topicId, partition]);
+          if (state.releaseUnsent(deliveries).length > 0) effects.wakeGroup = true;
+          this.settle(group, topicId, partition, state, [], this.clock.now(), effects);
+        }
+        return effects;
+      },
+      () => touched.forEach(([topicId, p]) => this.groups.reload(group, topicId, p)),
+    );
+    this.afterCommit(after, group);
   }
 
   /**
@@ -274,6 +323,7 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     lockDurationMs: number,
     touched: Array<[number, number]>,
   ): DeliveredRecord[] {
+    if (group.deleted) return [];
     const now = this.clock.now();
     const slots = topics.flatMap((t) =>
       Array.from({ length: t.partitions }, (_x, p) => [t, p] as const),

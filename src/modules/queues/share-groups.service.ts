@@ -27,6 +27,8 @@ import type { PutShareGroupBody } from './queues.schemas';
 @Injectable()
 export class ShareGroupsService implements OnModuleInit {
   private readonly groups = new Map<string, ShareGroup>();
+  /** Ids up to this one were issued; those not in `groups` belong to deleted groups. */
+  private lastIssuedId = 0;
 
   constructor(
     @Inject(ShareGroupStore) private readonly store: ShareGroupStore,
@@ -50,6 +52,11 @@ export class ShareGroupsService implements OnModuleInit {
         group.set(p.topicId, p.partition, this.load(group, p.topicId, p.partition));
       this.groups.set(row.name, group);
     }
+    this.lastIssuedId = this.store.lastIssuedGroupId();
+    // The topic's share-group rows went with it (TopicStore.delete): memory follows.
+    this.topics.onDeleted((topic) => {
+      for (const group of this.groups.values()) group.forgetTopic(topic.id);
+    });
   }
 
   all(): ShareGroup[] {
@@ -62,6 +69,16 @@ export class ShareGroupsService implements OnModuleInit {
     if (!group)
       throw new BrokerError(ErrorCode.GROUP_NOT_FOUND, `Share group '${name}' does not exist`);
     return group;
+  }
+
+  /** The group named `name`, if it exists. */
+  find(name: string): ShareGroup | undefined {
+    return this.groups.get(name);
+  }
+
+  /** True when `id` named a group that has been deleted since (its receipts are `LOCK_LOST`). */
+  wasDeleted(id: number): boolean {
+    return Number.isInteger(id) && id > 0 && id <= this.lastIssuedId && !this.findById(id);
   }
 
   findById(id: number): ShareGroup | undefined {
@@ -120,6 +137,7 @@ export class ShareGroupsService implements OnModuleInit {
       return created;
     });
     this.groups.set(name, group);
+    this.lastIssuedId = Math.max(this.lastIssuedId, group.id);
     return group;
   }
 
@@ -130,10 +148,17 @@ export class ShareGroupsService implements OnModuleInit {
     return this.put(name, { topics: [...(existing?.config.topics ?? []), ...topics] });
   }
 
-  delete(name: string): void {
+  /**
+   * Deletes the group's rows, then marks the object deleted: receives and subscriptions that
+   * hold it end (the caller wakes them), its receipts answer `LOCK_LOST`, and nothing writes
+   * for it again. Only a `put` or a new receive naming topics makes a new group of that name.
+   */
+  delete(name: string): ShareGroup {
     const group = this.get(name);
     this.store.deleteGroup(group.id);
     this.groups.delete(name);
+    group.markDeleted();
+    return group;
   }
 
   /**

@@ -1,8 +1,10 @@
+import { ErrorBody, ErrorCode } from '../../common/errors';
 import { LogWaiters } from '../topics/log-waiters';
 import { Subscription } from '../../ws/subscription-hub';
 import { WsSession } from '../../ws/ws-session';
 import { ShareGroup } from './domain/share-group';
-import { ShareDeliveryService } from './share-delivery.service';
+import { shareGroupDeletedKey, ShareDeliveryService } from './share-delivery.service';
+import { DeliveredRecord } from './share-delivery.types';
 
 /** What a share subscription was opened with. */
 export interface ShareSubscriptionOptions {
@@ -17,10 +19,15 @@ export interface ShareSubscriptionOptions {
 /**
  * A WebSocket worker: records are pushed as they become available, never more than the credit
  * granted. Closing (unsubscribe or a closed socket) releases every record it still holds.
+ * Records acquired but not sent (the subscription closed meanwhile) are given back with their
+ * delivery count restored. When its group is deleted the subscription ends by itself: it sends
+ * an `error` frame with its `subscriptionId` and `GROUP_NOT_FOUND`, and is gone from the socket.
  */
 export class ShareSubscription implements Subscription {
   private credit: number;
-  private closed = false;
+  private closing = false;
+  private ended = false;
+  private endedListener: (() => void) | undefined;
   private readonly wakeKey: string;
   private pumping: Promise<void> = Promise.resolve();
 
@@ -44,49 +51,88 @@ export class ShareSubscription implements Subscription {
     this.waiters.notify(this.wakeKey);
   }
 
+  onEnded(listener: () => void): void {
+    if (this.ended) listener();
+    else this.endedListener = listener;
+  }
+
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing) return;
+    this.closing = true;
     this.waiters.notify(this.wakeKey);
     await this.pumping;
     await this.delivery.releaseMember(this.options.group, this.options.memberId);
   }
 
   private async pump(): Promise<void> {
-    while (!this.closed && !this.waiters.isClosed) {
-      if (this.credit <= 0) {
-        await this.waiters.waitForAny([this.wakeKey], 3_600_000);
-        continue;
-      }
-      try {
-        const { records } = await this.delivery.receive(this.options.group.name, {
+    const { group } = this.options;
+    try {
+      while (!this.closing && !this.waiters.isClosed) {
+        if (group.deleted) {
+          await this.end({
+            code: ErrorCode.GROUP_NOT_FOUND,
+            message: `Share group '${group.name}' was deleted; the subscription ended`,
+          });
+          return;
+        }
+        if (this.credit <= 0) {
+          await this.waiters.waitForAny([this.wakeKey, shareGroupDeletedKey(group.id)], 3_600_000);
+          continue;
+        }
+        const { records } = await this.delivery.receiveFrom(group, {
           memberId: this.options.memberId,
           maxRecords: this.credit,
           waitMs: this.maxWaitMs,
           wakeKey: this.wakeKey,
-          cancelled: () => this.closed || this.credit <= 0,
+          cancelled: () => this.closing || this.credit <= 0,
           ...(this.options.topics ? { topics: this.options.topics } : {}),
           ...(this.options.lockDurationMs !== undefined
             ? { lockDurationMs: this.options.lockDurationMs }
             : {}),
         });
-        if (records.length === 0 || this.closed) continue;
-        this.credit -= records.length;
-        this.session.send({
-          type: 'records',
-          subscriptionId: this.options.subscriptionId,
-          records,
-        });
-      } catch (error) {
-        this.session.sendError(
-          {
-            code: 'INTERNAL_ERROR',
-            message: `subscription stopped: ${error instanceof Error ? error.message : String(error)}`,
-          },
-          undefined,
-        );
-        this.closed = true;
+        if (records.length === 0) continue;
+        // Records that were not sent count as no delivery (and are never dead-lettered for it).
+        let sent: boolean;
+        try {
+          sent = this.push(records);
+        } catch (error) {
+          await this.delivery.releaseUnsent(group, records);
+          throw error;
+        }
+        if (!sent) {
+          await this.delivery.releaseUnsent(group, records);
+          return;
+        }
       }
+    } catch (error) {
+      await this.end({
+        code: ErrorCode.INTERNAL_ERROR,
+        message: `subscription stopped: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+
+  /** Sends the records and charges the credit; false when they could not be sent. */
+  private push(records: DeliveredRecord[]): boolean {
+    if (this.closing || this.session.isClosed) return false;
+    const sent = this.session.send({
+      type: 'records',
+      subscriptionId: this.options.subscriptionId,
+      records,
+    });
+    if (sent) this.credit -= records.length;
+    return sent;
+  }
+
+  /** Ends the subscription on its own: tells the client, gives back what it holds. */
+  private async end(error: ErrorBody): Promise<void> {
+    this.ended = true;
+    this.session.send({ type: 'error', subscriptionId: this.options.subscriptionId, error });
+    this.endedListener?.();
+    try {
+      await this.delivery.releaseMember(this.options.group, this.options.memberId);
+    } catch {
+      // The records stay locked until their locks expire (the broker is shutting down).
     }
   }
 }

@@ -22,6 +22,7 @@ export interface TopicChanges {
 export class TopicsService implements OnModuleInit {
   private readonly topics = new Map<string, TopicRow>();
   private readonly byId = new Map<number, TopicRow>();
+  private readonly deletedListeners: Array<(topic: TopicRow) => void> = [];
 
   constructor(
     @Inject(TopicStore) private readonly store: TopicStore,
@@ -106,6 +107,15 @@ export class TopicsService implements OnModuleInit {
     this.store.delete(row.id);
     this.topics.delete(name);
     this.byId.delete(row.id);
+    for (const listener of this.deletedListeners) listener(row);
+  }
+
+  /**
+   * Runs `listener` after a topic's deletion committed, so that modules drop what they keep in
+   * memory about it (the store already deleted their rows with the topic's).
+   */
+  onDeleted(listener: (topic: TopicRow) => void): void {
+    this.deletedListeners.push(listener);
   }
 
   /** The API's description of a topic, with each partition's offsets and size. */

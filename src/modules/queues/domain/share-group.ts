@@ -5,12 +5,17 @@ import { SharePartition, SharePartitionSettings } from './share-partition';
 export const sharePartitionKey = (topicId: number, partition: number): string =>
   `${topicId}:${partition}`;
 
-/** A share group: its settings and one share partition per topic partition it has touched. */
+/**
+ * A share group: its settings and one share partition per topic partition it has touched.
+ * Receives and subscriptions hold on to this object; once the group is deleted it says so
+ * (`deleted`), and they end instead of acquiring for it or re-creating it.
+ */
 export class ShareGroup {
   readonly partitions = new Map<
     string,
     { topicId: number; partition: number; state: SharePartition }
   >();
+  private deletedFlag = false;
 
   constructor(
     readonly id: number,
@@ -18,6 +23,16 @@ export class ShareGroup {
     private currentConfig: ShareGroupConfig,
     readonly createdAtMs: number,
   ) {}
+
+  /** True once the group was deleted: nothing may acquire, release or write for it any more. */
+  get deleted(): boolean {
+    return this.deletedFlag;
+  }
+
+  /** Called once the group's rows are gone; the object stays inert from then on. */
+  markDeleted(): void {
+    this.deletedFlag = true;
+  }
 
   get config(): ShareGroupConfig {
     return this.currentConfig;
@@ -45,6 +60,12 @@ export class ShareGroup {
 
   set(topicId: number, partition: number, state: SharePartition): void {
     this.partitions.set(sharePartitionKey(topicId, partition), { topicId, partition, state });
+  }
+
+  /** Forgets the share partitions of a deleted topic. */
+  forgetTopic(topicId: number): void {
+    for (const [key, entry] of this.partitions)
+      if (entry.topicId === topicId) this.partitions.delete(key);
   }
 
   /** The earliest deadline over all share partitions, or null. */

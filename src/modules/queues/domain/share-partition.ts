@@ -257,6 +257,30 @@ export class SharePartition {
     return this.endAttempts((r) => r.memberId === memberId, AttemptEnd.MEMBER_LEFT, nowMs);
   }
 
+  /**
+   * Gives back deliveries that never reached a worker (the subscription they were acquired for
+   * closed before they were sent): each record still ACQUIRED under that delivery's token
+   * becomes AVAILABLE at once with its delivery count restored (Kafka's
+   * `DeliveryCountOps.DECREASE`). No backoff and no delivery-limit check: nobody saw this
+   * delivery, so it must not count towards dead-lettering. Returns the records made available.
+   */
+  releaseUnsent(deliveries: ReadonlyArray<{ offset: number; token: string }>): InFlightRecord[] {
+    const released: InFlightRecord[] = [];
+    for (const { offset, token } of deliveries) {
+      const record = this.pending.get(offset);
+      if (!record || record.state !== RecordState.ACQUIRED || record.token !== token) continue;
+      assertTransition(record.state, RecordState.AVAILABLE);
+      record.state = RecordState.AVAILABLE;
+      record.deliveryCount = Math.max(0, record.deliveryCount - 1);
+      record.memberId = null;
+      record.lockExpiresAtMs = null;
+      record.availableAtMs = null;
+      this.touch(record);
+      released.push({ ...record });
+    }
+    return released;
+  }
+
   /** Moves the start and end to `offset`, forgetting every in-flight record (a reset). */
   resetTo(offset: number): void {
     this.pending.clear();
