@@ -51,6 +51,7 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
   /** Locks that expired while the broker was down expire now, before anyone receives. */
   onApplicationBootstrap(): void {
     this.processDeadlines();
+    this.timer.poke();
   }
 
   beforeApplicationShutdown(): void {
