@@ -94,6 +94,15 @@ describe('share groups: waiting receivers wake when a record becomes deliverable
     expect(got.records.map((r) => [r.offset, r.deliveryCount])).toEqual([[1, 1]]);
   });
 
+  it('wakes a receiver when a release delay falls due', async () => {
+    const held = await fullWindow();
+    const waiter = await waitingReceive();
+    await q.ack('g', [{ receipt: held.receipt, type: 'release', delayMs: 5000 }]);
+    broker.clock.advance(5000);
+    const got = await waiter.answered();
+    expect(got.records.map((r) => [r.offset, r.deliveryCount])).toEqual([[0, 2]]);
+  });
+
   it('wakes a receiver when the group is reset', async () => {
     await fullWindow();
     const waiter = await waitingReceive();
