@@ -131,7 +131,10 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
     this.settlement.afterCommit(effects);
   }
 
-  /** Logs each record whose attempt end failed for the first time, once, and counts it. */
+  /**
+   * Logs each record whose attempt end failed for the first time, once, and counts it. Counted
+   * at once, not after a commit: it counts a failure that happened, not a write.
+   */
   private report(
     group: ShareGroup,
     topicId: number,
