@@ -58,4 +58,46 @@ describe('DeadlineTimer', () => {
     clock.advance(100);
     expect(runs).toBe(0);
   });
+
+  it('does not run again at once a deadline that stayed due, but retries it after the delay', () => {
+    const clock = new FakeClock(0);
+    const ran: number[] = [];
+    const timer = new DeadlineTimer(
+      clock,
+      () => 100, // never handled: onDue keeps failing
+      () => {
+        ran.push(clock.now());
+        throw new Error('cannot handle it');
+      },
+      1000,
+    );
+    timer.poke();
+    expect(() => clock.advance(100)).toThrow('cannot handle it');
+    expect(ran).toEqual([100]);
+    timer.poke(); // the stuck deadline does not re-arm the timer at once
+    clock.advance(999);
+    expect(ran).toEqual([100]);
+    expect(() => clock.advance(1)).toThrow('cannot handle it');
+    expect(ran).toEqual([100, 1100]);
+    expect(clock.pendingTimers()).toBe(1);
+  });
+
+  it('retries after the delay a deadline that onDue returned from without handling', () => {
+    const clock = new FakeClock(0);
+    let deadline: number | undefined = 100;
+    const ran: number[] = [];
+    const timer = new DeadlineTimer(
+      clock,
+      () => deadline,
+      () => {
+        ran.push(clock.now());
+        if (clock.now() >= 2100) deadline = undefined;
+      },
+      1000,
+    );
+    timer.poke();
+    clock.advance(5000);
+    expect(ran).toEqual([100, 1100, 2100]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });

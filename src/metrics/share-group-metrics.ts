@@ -19,6 +19,7 @@ export class ShareGroupMetrics {
   private readonly deliveries: Counter;
   private readonly redeliveries: Counter;
   private readonly lockExpirations: Counter;
+  private readonly expiryFailures: Counter;
   private readonly acknowledgements: Counter;
   private readonly deadLettered: Counter;
   private readonly lag: Gauge;
@@ -43,6 +44,12 @@ export class ShareGroupMetrics {
     this.lockExpirations = new Counter({
       name: 'weir_share_lock_expirations_total',
       help: 'Acquisition locks that expired without an acknowledgement.',
+      labelNames,
+      registers,
+    });
+    this.expiryFailures = new Counter({
+      name: 'weir_share_expiry_failures_total',
+      help: 'Records whose lock expiry or dead-lettering could not be written (e.g. their dead-letter topic is gone), once per record and delivery; they stay as they are and are retried.',
       labelNames,
       registers,
     });
@@ -87,6 +94,10 @@ export class ShareGroupMetrics {
     if (count > 0) this.lockExpirations.inc({ group, topic }, count);
   }
 
+  expiryFailed(group: string, topic: string, records: number): void {
+    if (records > 0) this.expiryFailures.inc({ group, topic }, records);
+  }
+
   acknowledged(group: string, topic: string, type: string): void {
     this.acknowledgements.inc({ group, topic, type });
   }
@@ -103,6 +114,7 @@ export class ShareGroupMetrics {
       this.oldestAvailableAge.reset();
       for (const s of collect()) {
         const labels = { group: s.group, topic: s.topic, partition: String(s.partition) };
+        this.expiryFailures.inc({ group: s.group, topic: s.topic }, 0);
         this.lag.set(labels, s.lag);
         for (const state of ['available', 'acquired', 'acknowledged', 'archived'] as const) {
           this.records.set({ ...labels, state }, s[state]);

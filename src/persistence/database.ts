@@ -17,6 +17,8 @@ export interface DatabaseOptions {
  */
 export class Database {
   readonly connection: BetterSqlite3.Database;
+  /** Per open transaction level (outermost first): what to undo in memory if it rolls back. */
+  private readonly undoStack: Array<Array<() => void>> = [];
 
   constructor(readonly options: DatabaseOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -28,9 +30,33 @@ export class Database {
     this.migrate();
   }
 
-  /** Runs `work` in one transaction (a savepoint when already inside one). */
+  /**
+   * Runs `work` in one transaction (a savepoint when already inside one). If it rolls back, the
+   * undo actions registered inside it with `onRollback` run, latest first.
+   */
   transaction<T>(work: () => T): T {
-    return this.connection.transaction(work)();
+    const undo: Array<() => void> = [];
+    this.undoStack.push(undo);
+    let result: T;
+    try {
+      result = this.connection.transaction(work)();
+    } catch (error) {
+      this.undoStack.pop();
+      for (const action of undo.reverse()) action();
+      throw error;
+    }
+    this.undoStack.pop();
+    // A savepoint that committed still rolls back with its enclosing transaction.
+    this.undoStack.at(-1)?.push(...undo);
+    return result;
+  }
+
+  /**
+   * Registers `undo` to run if the current transaction (or savepoint) rolls back, so that memory
+   * caches follow only committed writes. Outside a transaction the write is already durable.
+   */
+  onRollback(undo: () => void): void {
+    this.undoStack.at(-1)?.push(undo);
   }
 
   get isOpen(): boolean {

@@ -76,6 +76,25 @@ describe('share groups: durability', () => {
     }
   });
 
+  it('expires by timer, after a restart, a lock still running at start-up', async () => {
+    const first = await startTestBroker(dir.path, {}, new FakeClock(T0));
+    let q = new QueueClient(first.url);
+    await q.produce('jobs', [{ value: 'held' }]);
+    await q.putGroup('g', { topics: ['jobs'], lockDurationMs: 5000 });
+    await q.receive('g');
+    await first.close();
+
+    const second = await startTestBroker(dir.path, {}, new FakeClock(T0 + 1000));
+    try {
+      q = new QueueClient(second.url);
+      second.clock.advance(4000); // nothing else happened since the start: only the timer runs
+      const described = await q.describe('g');
+      expect(described.partitions[0]).toMatchObject({ acquired: 0, available: 1 });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('loses no answered acknowledgement when the broker is killed with SIGKILL', async () => {
     const child = await startChildBroker(dir.path);
     let q = new QueueClient(child.url);

@@ -8,6 +8,8 @@ import { RecordFetcher } from './record-fetcher';
 import { ShareAckService } from './share-ack.service';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
+import { LockExpiryScheduler } from './lock-expiry.scheduler';
+import { ShareSettlement } from './share-settlement';
 
 /** Share groups: queue semantics on the log (DESIGN §3). */
 @Module({
@@ -15,6 +17,8 @@ import { ShareGroupsService } from './share-groups.service';
   controllers: [QueuesController],
   providers: [
     ShareGroupsService,
+    ShareSettlement,
+    LockExpiryScheduler,
     ShareDeliveryService,
     ShareAckService,
     QueuesService,

@@ -36,6 +36,7 @@ export class QueuesService implements OnModuleInit {
   put(name: string, body: PutShareGroupBody): ShareGroupView {
     const group = this.groups.put(name, body);
     this.waiters.notify(shareGroupKey(group.id));
+    this.delivery.poke(); // new settings retry parked expiries at once
     return this.describe(group);
   }
 

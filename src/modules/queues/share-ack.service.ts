@@ -10,8 +10,9 @@ import { parseReceipt, ReceiptParts } from './domain/receipt';
 import { ShareGroup, sharePartitionKey } from './domain/share-group';
 import { AckOutcome } from './domain/share-partition';
 import { AckItem, ackItemSchema } from './queues.schemas';
-import { AfterCommit, ShareDeliveryService } from './share-delivery.service';
+import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
+import { AfterCommit, noEffects, ShareSettlement } from './share-settlement';
 
 /** One acknowledgement's answer. */
 export type AckResult =
@@ -41,6 +42,7 @@ export class ShareAckService {
   constructor(
     @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
     @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
+    @Inject(ShareSettlement) private readonly settlement: ShareSettlement,
     @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
@@ -80,12 +82,7 @@ export class ShareAckService {
         this.metrics.acknowledged(c.group.name, topic, c.item.type);
       }
     }
-    const groupsWoken = new Set(
-      checked.filter((c) => c.item.type === 'release').map((c) => c.group),
-    );
-    this.delivery.afterCommit({ ...effects, wakeGroup: false });
-    for (const group of groupsWoken)
-      this.delivery.afterCommit({ wakeGroup: true, deadLettered: [] }, group);
+    this.delivery.afterCommit(effects);
     return results;
   }
 
@@ -95,6 +92,7 @@ export class ShareAckService {
     touched: Map<string, { group: ShareGroup; topicId: number; partition: number }>,
   ): AfterCommit {
     const now = this.clock.now();
+    const effects = noEffects();
     const archivalsByPartition = new Map<string, Archival[]>();
     for (const { index, item, parts, group } of checked) {
       const state = group.deleted ? undefined : group.get(parts.topicId, parts.partition);
@@ -123,6 +121,10 @@ export class ShareAckService {
         group.config.lockDurationMs,
         archivals,
       );
+      // Wake from what the acknowledgement did, never from what it asked for.
+      if (outcome.madeDeliverable) effects.wakeGroups.add(group.id);
+      if (!outcome.ok && outcome.lockExpired)
+        this.settlement.lockExpired(effects, group, parts.topicId, 1);
       results[index] = outcome.ok
         ? {
             receipt: item.receipt,
@@ -133,10 +135,9 @@ export class ShareAckService {
           }
         : failure(item.receipt, ErrorCode[outcome.code], outcome.message);
     }
-    const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
     for (const [key, { group, topicId, partition }] of touched) {
       const state = group.get(topicId, partition)!;
-      this.delivery.settle(
+      this.settlement.settle(
         group,
         topicId,
         partition,

@@ -1,37 +1,28 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
-import { DeadlineTimer } from '../../common/deadline-timer';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import type { BrokerConfig } from '../../config/broker-config';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import { Database } from '../../persistence/database';
 import { GroupCommit } from '../../persistence/group-commit';
-import { ShareGroupStore } from '../../persistence/share-group.store';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
-import { DeadLetterPosition, DeadLetterService } from '../dlq/dead-letter.service';
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { Archival, InFlightRecord } from './domain/in-flight-record';
 import { formatReceipt, parseReceipt } from './domain/receipt';
 import { ShareGroup } from './domain/share-group';
-import { deadLetterTopicFor } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
+import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { RecordFetcher } from './record-fetcher';
 import { DeliveredRecord } from './share-delivery.types';
 import { ShareGroupsService } from './share-groups.service';
+import { AfterCommit, noEffects, shareGroupKey, ShareSettlement } from './share-settlement';
 import { TokenIssuer } from './token-issuer';
 
-/** The waiters key that wakes receivers of a share group (release, expiry, delay due). */
-export const shareGroupKey = (groupId: number): string => `share:${groupId}`;
+export type { AfterCommit } from './share-settlement';
+export { noEffects, shareGroupKey } from './share-settlement';
 
 /** The waiters key notified once when a share group is deleted (wakes its idle subscriptions). */
 export const shareGroupDeletedKey = (groupId: number): string => `share-deleted:${groupId}`;
@@ -48,22 +39,13 @@ export interface ReceiveOptions {
   cancelled?: () => boolean;
 }
 
-/** Effects of a transaction that must follow its commit: wake-ups and metrics. */
-export interface AfterCommit {
-  wakeGroup: boolean;
-  deadLettered: DeadLetterPosition[];
-}
-
 /**
- * The share-group data path: receive (acquire with locks), lock expiry, member release and
- * dead-lettering. Every transition is written in the group-commit transaction of its cause;
- * answers, wake-ups and metrics follow the commit.
+ * The share-group data path: receive (acquire with locks) and member release. Every transition
+ * is written in the group-commit transaction of its cause; answers, wake-ups and metrics follow
+ * the commit (`ShareSettlement`); lock expiry is the `LockExpiryScheduler`'s.
  */
 @Injectable()
-export class ShareDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  /** The broker's one lock-expiry timer: on the earliest lock end or release delay of any group. */
-  private readonly scheduler: DeadlineTimer;
-  private readonly logger = new Logger('ShareDelivery');
+export class ShareDeliveryService {
   private rotation = 0;
   private readonly tokens = new TokenIssuer();
 
@@ -71,34 +53,18 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(ShareGroupStore) private readonly store: ShareGroupStore,
     @Inject(RecordFetcher) private readonly fetcher: RecordFetcher,
     @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
-    @Inject(Database) private readonly db: Database,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
-    @Inject(DeadLetterService) private readonly deadLetters: DeadLetterService,
+    @Inject(ShareSettlement) private readonly settlement: ShareSettlement,
+    @Inject(LockExpiryScheduler) private readonly scheduler: LockExpiryScheduler,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(BrokerMetrics) private readonly brokerMetrics: BrokerMetrics,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
-  ) {
-    this.scheduler = new DeadlineTimer(
-      clock,
-      () => this.nextDeadline() ?? undefined,
-      () => this.processDeadlines(),
-    );
-  }
+  ) {}
 
-  /** Locks that expired while the broker was down expire now, before anyone receives. */
-  onApplicationBootstrap(): void {
-    this.processDeadlines();
-  }
-
-  beforeApplicationShutdown(): void {
-    this.scheduler.stop();
-  }
-
-  /** Tells the scheduler that deadlines may have changed. */
+  /** Tells the lock-expiry scheduler that deadlines may have changed. */
   poke(): void {
     this.scheduler.poke();
   }
@@ -138,11 +104,11 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
       if (options.cancelled?.() || group.deleted) return { memberId, records: [] };
       if (this.anyDeliverable(group, topics)) {
         const touched: Array<[number, number]> = [];
-        const records = await this.groupCommit.submit(
+        const { records, effects } = await this.groupCommit.submit(
           () => this.acquireNow(group, topics, memberId, maxRecords, lockDurationMs, touched),
           () => touched.forEach(([topicId, p]) => this.groups.reload(group, topicId, p)),
         );
-        this.scheduler.poke();
+        this.afterCommit(effects);
         if (records.length > 0) {
           this.countDeliveries(group, records);
           return { memberId, records };
@@ -164,14 +130,14 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     const touched: Array<[number, number]> = [];
     const after = await this.groupCommit.submit(
       () => {
-        const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+        const effects = noEffects();
         if (group.deleted) return effects;
         const now = this.clock.now();
         for (const { topicId, partition, state } of group.partitions.values()) {
           if (state.heldBy(memberId).length === 0) continue;
           touched.push([topicId, partition]);
           const ends = state.releaseMember(memberId, now);
-          if (ends.madeAvailable.length > 0) effects.wakeGroup = true;
+          if (ends.madeDeliverable) effects.wakeGroups.add(group.id);
           this.settle(group, topicId, partition, state, ends.archivals, now, effects);
         }
         return effects;
@@ -198,27 +164,24 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     const touched: Array<[number, number]> = [];
     const after = await this.groupCommit.submit(
       () => {
-        const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+        const effects = noEffects();
         if (group.deleted) return effects;
         for (const [key, deliveries] of byPartition) {
           const [topicId, partition] = key.split(':').map(Number) as [number, number];
           const state = group.get(topicId, partition);
           if (!state) continue;
           touched.push([topicId, partition]);
-          if (state.releaseUnsent(deliveries).length > 0) effects.wakeGroup = true;
+          if (state.releaseUnsent(deliveries).length > 0) effects.wakeGroups.add(group.id);
           this.settle(group, topicId, partition, state, [], this.clock.now(), effects);
         }
         return effects;
       },
       () => touched.forEach(([topicId, p]) => this.groups.reload(group, topicId, p)),
     );
-    this.afterCommit(after, group);
+    this.afterCommit(after);
   }
 
-  /**
-   * Dead-letters `archivals` of one share partition and writes its changes: the caller's
-   * transaction commits the transitions and the copies together.
-   */
+  /** See `ShareSettlement.settle`: joins the caller's transaction. */
   settle(
     group: ShareGroup,
     topicId: number,
@@ -228,91 +191,17 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     nowMs: number,
     effects: AfterCommit,
   ): void {
-    const topic = this.topicById(topicId);
-    for (const archival of archivals) {
-      const target = topic ? deadLetterTopicFor(group.name, group.config, topic.name) : null;
-      if (topic && target !== null) {
-        effects.deadLettered.push(
-          this.deadLetters.append(
-            {
-              group: group.name,
-              deadLetterTopic: target,
-              source: topic,
-              partition,
-              offset: archival.offset,
-              deliveryCount: archival.deliveryCount,
-              reason: archival.reason,
-              ...(archival.error !== undefined ? { error: archival.error } : {}),
-            },
-            nowMs,
-          ),
-        );
-      }
-      this.metrics.deadLetteredRecord(group.name, topic?.name ?? String(topicId), archival.reason);
-    }
-    const changes = state.takeChanges();
-    if (changes.upserts.length > 0 || changes.startMoved || changes.resetAll) {
-      this.store.write(group.id, topicId, partition, changes);
-    }
+    this.settlement.settle(group, topicId, partition, state, archivals, nowMs, effects);
   }
 
-  /** Wakes receivers and dead-letter readers once a transaction committed. */
-  afterCommit(effects: AfterCommit, group?: ShareGroup): void {
-    if (effects.wakeGroup && group) this.waiters.notify(shareGroupKey(group.id));
-    if (effects.wakeGroup && !group)
-      for (const g of this.groups.all()) this.waiters.notify(shareGroupKey(g.id));
-    for (const p of effects.deadLettered)
-      this.waiters.notify(partitionKey(p.topic.id, p.partition));
+  /** Wakes receivers and dead-letter readers, counts metrics and re-arms the lock timer, once committed. */
+  afterCommit(effects: AfterCommit): void {
+    this.settlement.afterCommit(effects);
     this.scheduler.poke();
   }
 
   topicById(topicId: number): TopicRow | undefined {
     return this.topics.findById(topicId);
-  }
-
-  /**
-   * Runs when the earliest deadline is due: one synchronous transaction, so that the timer never
-   * finds the same deadline due twice.
-   */
-  private processDeadlines(): void {
-    let after: AfterCommit;
-    try {
-      after = this.db.transaction(() => this.expireDue());
-    } catch (error) {
-      for (const group of this.groups.all()) {
-        for (const { topicId, partition } of group.partitions.values())
-          this.groups.reload(group, topicId, partition);
-      }
-      this.logger.error(
-        `lock expiry failed, will retry: ${error instanceof Error ? error.stack : String(error)}`,
-      );
-      return;
-    }
-    this.afterCommit(after);
-  }
-
-  /** Expires due locks and clears due delays everywhere; joins the caller's transaction. */
-  private expireDue(): AfterCommit {
-    const now = this.clock.now();
-    const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
-    for (const group of this.groups.all()) {
-      for (const { topicId, partition, state } of group.partitions.values()) {
-        const deadline = state.nextDeadline();
-        if (deadline === null || deadline > now) continue;
-        const ends = state.expireLocks(now);
-        const expired =
-          ends.madeAvailable.length +
-          ends.archivals.filter((a) => a.reason === 'DELIVERY_COUNT_EXCEEDED').length;
-        this.metrics.locksExpired(
-          group.name,
-          this.topicById(topicId)?.name ?? String(topicId),
-          expired,
-        );
-        if (ends.madeAvailable.length > 0 || ends.delayedDue > 0) effects.wakeGroup = true;
-        this.settle(group, topicId, partition, state, ends.archivals, now, effects);
-      }
-    }
-    return effects;
   }
 
   private acquireNow(
@@ -322,23 +211,24 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
     maxRecords: number,
     lockDurationMs: number,
     touched: Array<[number, number]>,
-  ): DeliveredRecord[] {
-    if (group.deleted) return [];
+  ): { records: DeliveredRecord[]; effects: AfterCommit } {
+    if (group.deleted) return { records: [], effects: noEffects() };
     const now = this.clock.now();
     const slots = topics.flatMap((t) =>
       Array.from({ length: t.partitions }, (_x, p) => [t, p] as const),
     );
     const first = slots.length > 0 ? this.rotation++ % slots.length : 0;
     const delivered: DeliveredRecord[] = [];
-    const effects: AfterCommit = { wakeGroup: false, deadLettered: [] };
+    const effects = noEffects();
     for (let i = 0; i < slots.length && delivered.length < maxRecords; i++) {
       const [topic, partition] = slots[(first + i) % slots.length]!;
       const log = this.topicStore.partitionState(topic.id, partition);
       if (!log) continue;
-      const state = this.groups.partition(group, topic, partition);
+      this.groups.partition(group, topic, partition);
       touched.push([topic.id, partition]);
-      const ends = state.expireLocks(now);
-      this.metrics.locksExpired(group.name, topic.name, ends.madeAvailable.length);
+      // Locks that ended before the timer ran end here, exactly as the timer would end them.
+      this.scheduler.expirePartition(group, topic.id, partition, now, effects);
+      const state = this.groups.partition(group, topic, partition);
       const acquired = state.acquire(
         memberId,
         maxRecords - delivered.length,
@@ -354,10 +244,9 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
         state.takeSkippedByRetention(),
       );
       delivered.push(...this.views(group, topic, partition, acquired));
-      this.settle(group, topic.id, partition, state, ends.archivals, now, effects);
+      this.settlement.settle(group, topic.id, partition, state, [], now, effects);
     }
-    if (effects.deadLettered.length > 0) queueMicrotask(() => this.afterCommit(effects));
-    return delivered;
+    return { records: delivered, effects };
   }
 
   private views(
@@ -428,14 +317,5 @@ export class ShareDeliveryService implements OnApplicationBootstrap, BeforeAppli
       );
     }
     return lockDurationMs;
-  }
-
-  private nextDeadline(): number | null {
-    let earliest: number | null = null;
-    for (const group of this.groups.all()) {
-      const d = group.nextDeadline();
-      if (d !== null && (earliest === null || d < earliest)) earliest = d;
-    }
-    return earliest;
   }
 }

@@ -204,9 +204,15 @@ export class ShareGroupsService implements OnModuleInit {
     });
   }
 
-  /** Replaces a share partition's memory with what the database holds (after a rollback). */
+  /**
+   * Replaces a share partition's memory with what the database holds (after a rollback),
+   * keeping its parked expiries (they describe failures, not state).
+   */
   reload(group: ShareGroup, topicId: number, partition: number): void {
-    group.set(topicId, partition, this.load(group, topicId, partition));
+    const fresh = this.load(group, topicId, partition);
+    const previous = group.get(topicId, partition);
+    if (previous) fresh.adoptHolds(previous);
+    group.set(topicId, partition, fresh);
   }
 
   private load(group: ShareGroup, topicId: number, partition: number): SharePartition {

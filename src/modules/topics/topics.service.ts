@@ -5,6 +5,7 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertTopicName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
+import { Database } from '../../persistence/database';
 import { TopicConfig, TopicRow, TopicStore } from '../../persistence/topic.store';
 import { TopicView } from './topics.schemas';
 
@@ -29,6 +30,7 @@ export class TopicsService implements OnModuleInit {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
+    @Inject(Database) private readonly db: Database,
   ) {}
 
   onModuleInit(): void {
@@ -52,6 +54,9 @@ export class TopicsService implements OnModuleInit {
     });
     const row = this.store.insert(name, count, fullConfig, this.clock.now());
     this.remember(row);
+    // Created inside a transaction (a dead-letter topic auto-created while archiving): the
+    // catalogue must not keep a topic whose row a rollback removed.
+    this.db.onRollback(() => this.forget(row));
     return row;
   }
 
@@ -136,6 +141,11 @@ export class TopicsService implements OnModuleInit {
   private remember(row: TopicRow): void {
     this.topics.set(row.name, row);
     this.byId.set(row.id, row);
+  }
+
+  private forget(row: TopicRow): void {
+    if (this.topics.get(row.name) === row) this.topics.delete(row.name);
+    if (this.byId.get(row.id) === row) this.byId.delete(row.id);
   }
 
   private assertPartitionCount(count: number): void {

@@ -49,7 +49,7 @@ describe('SharePartition', () => {
     const archivals: Archival[] = [];
     expect(
       sp.acknowledge({ offset: 1, token: got[1]!.token!, type: 'accept' }, 1, LOCK, archivals),
-    ).toEqual({ ok: true });
+    ).toEqual({ ok: true, madeDeliverable: true });
     expect(sp.start).toBe(0);
     sp.acknowledge({ offset: 0, token: got[0]!.token!, type: 'accept' }, 1, LOCK, archivals);
     expect(sp.start).toBe(2);
@@ -190,14 +190,14 @@ describe('SharePartition', () => {
       LOCK,
       [],
     );
-    expect(renewed).toEqual({ ok: true, lockExpiresAtMs: 50_000 });
+    expect(renewed).toEqual({ ok: true, lockExpiresAtMs: 50_000, madeDeliverable: false });
     const refused = sp.acknowledge(
       { offset: 0, token: r!.token!, type: 'renew' },
       50_000 - 1,
       LOCK,
       [],
     );
-    expect(refused).toEqual({ ok: true, lockExpiresAtMs: 50_000 });
+    expect(refused).toEqual({ ok: true, lockExpiresAtMs: 50_000, madeDeliverable: false });
     const late = sp.acknowledge({ offset: 0, token: r!.token!, type: 'renew' }, 50_000, LOCK, []);
     expect(late).toMatchObject({ ok: false, code: 'LOCK_LOST' });
   });

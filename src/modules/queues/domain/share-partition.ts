@@ -1,5 +1,6 @@
 import { AttemptEnd, Archival, DeadLetterReason, InFlightRecord } from './in-flight-record';
 import { BackoffPolicy, backoffDelayMs } from './backoff';
+import { ExpiryHolds } from './expiry-holds';
 import { assertTransition, isTerminal, RecordState } from './record-state';
 
 /** The group settings a share partition applies. */
@@ -44,8 +45,20 @@ export interface AckRequest {
 
 export type AckFailure = 'LOCK_LOST' | 'MAX_LOCK_EXCEEDED';
 
+/**
+ * One acknowledgement's result. `madeDeliverable`: a record became deliverable now or room
+ * opened in the window (a record left it), so waiting receivers may get something.
+ */
 export type AckOutcome =
-  { ok: true; lockExpiresAtMs?: number } | { ok: false; code: AckFailure; message: string };
+  | { ok: true; lockExpiresAtMs?: number; madeDeliverable: boolean }
+  | {
+      ok: false;
+      code: AckFailure;
+      message: string;
+      madeDeliverable: boolean;
+      /** The receipt named the current delivery but its lock had expired: that expiry was applied now. */
+      lockExpired: boolean;
+    };
 
 /** What ending attempts (expiry, a member leaving) did. */
 export interface AttemptEnds {
@@ -53,6 +66,10 @@ export interface AttemptEnds {
   archivals: Archival[];
   /** Records whose release delay fell due (deliverable again). */
   delayedDue: number;
+  /** Locks whose expiry ended their attempt (made available or archived). */
+  locksExpired: number;
+  /** A record became deliverable now or room opened in the window (see `AckOutcome`). */
+  madeDeliverable: boolean;
 }
 
 /** Counts of records in the window by state, plus what lag needs. */
@@ -82,6 +99,7 @@ export class SharePartition {
   private resetAll = false;
   private skippedByRetention = 0;
   private cachedDeadline: number | null | undefined;
+  private readonly holds = new ExpiryHolds();
 
   constructor(
     private settings: SharePartitionSettings,
@@ -104,8 +122,11 @@ export class SharePartition {
     return this.endOffset;
   }
 
+  /** New group settings; parked expiries are retried at once (something changed). */
   updateSettings(settings: SharePartitionSettings): void {
     this.settings = settings;
+    this.holds.clear();
+    this.cachedDeadline = undefined;
   }
 
   /**
@@ -166,8 +187,8 @@ export class SharePartition {
   /**
    * Applies one acknowledgement. Refused with `LOCK_LOST` (and nothing changes) unless the
    * token names the record's current delivery and its lock has not expired; an expired lock is
-   * ended on the spot. `reject`, and `release` on the last allowed delivery, archive the record
-   * and add it to `archivals`.
+   * ended on the spot (unless its expiry is parked, see `holdExpiry`). `reject`, and `release`
+   * on the last allowed delivery, archive the record and add it to `archivals`.
    */
   acknowledge(
     request: AckRequest,
@@ -181,17 +202,28 @@ export class SharePartition {
         ok: false,
         code: 'LOCK_LOST',
         message: 'This receipt does not name the current delivery',
+        madeDeliverable: false,
+        lockExpired: false,
       };
     }
     if ((record.lockExpiresAtMs ?? 0) <= nowMs) {
-      this.endAttempt(record, AttemptEnd.EXPIRY, nowMs, archivals);
-      this.advanceStart();
-      return {
+      const lostLock = {
         ok: false,
         code: 'LOCK_LOST',
         message: 'The lock expired before this acknowledgement',
+      } as const;
+      // A parked expiry failed to be written before: leave the record as it is.
+      if (this.isHeld(record, nowMs))
+        return { ...lostLock, madeDeliverable: false, lockExpired: false };
+      const available = this.endAttempt(record, AttemptEnd.EXPIRY, nowMs, archivals);
+      this.advanceStart();
+      return {
+        ...lostLock,
+        madeDeliverable: this.deliverableAfter(record, available),
+        lockExpired: true,
       };
     }
+    let madeDeliverable = true;
     switch (request.type) {
       case 'accept':
         this.finish(record, RecordState.ACKNOWLEDGED);
@@ -206,7 +238,10 @@ export class SharePartition {
         });
         break;
       case 'release':
-        this.endAttempt(record, AttemptEnd.RELEASE, nowMs, archivals, request.delayMs);
+        madeDeliverable = this.deliverableAfter(
+          record,
+          this.endAttempt(record, AttemptEnd.RELEASE, nowMs, archivals, request.delayMs),
+        );
         break;
       case 'renew': {
         const capMs = (record.acquiredAtMs ?? nowMs) + this.settings.maxLockMs;
@@ -216,20 +251,22 @@ export class SharePartition {
             ok: false,
             code: 'MAX_LOCK_EXCEEDED',
             message: `This delivery has held its lock for the maximum of ${this.settings.maxLockMs} ms`,
+            madeDeliverable: false,
+            lockExpired: false,
           };
         }
         record.lockExpiresAtMs = expiresAtMs;
         this.touch(record);
-        return { ok: true, lockExpiresAtMs: expiresAtMs };
+        return { ok: true, lockExpiresAtMs: expiresAtMs, madeDeliverable: false };
       }
     }
     this.advanceStart();
-    return { ok: true };
+    return { ok: true, madeDeliverable };
   }
 
   /**
    * Ends every lock that has expired at `nowMs`, and clears the release delays that fell due
-   * (so that they stop being deadlines).
+   * (so that they stop being deadlines). Parked records (`holdExpiry`) are left alone.
    */
   expireLocks(nowMs: number): AttemptEnds {
     let delayedDue = 0;
@@ -237,7 +274,8 @@ export class SharePartition {
       if (
         record.state === RecordState.AVAILABLE &&
         record.availableAtMs !== null &&
-        record.availableAtMs <= nowMs
+        record.availableAtMs <= nowMs &&
+        !this.isHeld(record, nowMs)
       ) {
         record.availableAtMs = null;
         this.touch(record);
@@ -245,11 +283,51 @@ export class SharePartition {
       }
     }
     const ends = this.endAttempts(
-      (r) => (r.lockExpiresAtMs ?? Infinity) <= nowMs,
+      (r) => (r.lockExpiresAtMs ?? Infinity) <= nowMs && !this.isHeld(r, nowMs),
       AttemptEnd.EXPIRY,
       nowMs,
     );
-    return { ...ends, delayedDue: ends.delayedDue + delayedDue };
+    return {
+      ...ends,
+      delayedDue: ends.delayedDue + delayedDue,
+      madeDeliverable: ends.madeDeliverable || delayedDue > 0,
+    };
+  }
+
+  /** Offsets whose deadline (lock end or release delay) is due at `nowMs` and not parked. */
+  dueOffsets(nowMs: number): number[] {
+    const due: number[] = [];
+    for (const r of this.pending.values()) {
+      const at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
+      if (at !== null && at <= nowMs && !this.isHeld(r, nowMs)) due.push(r.offset);
+    }
+    return due;
+  }
+
+  /**
+   * Parks the attempt end of the records at `offsets` until `untilMs`, after writing it failed:
+   * they stay as they are, `expireLocks` and acknowledgements leave them alone, and
+   * `nextDeadline` reports `untilMs` for them instead of their overdue deadline. Ends when the
+   * record moves on or the settings change. Returns the offsets parked for the first time in
+   * their current delivery (a retry that fails again is not new).
+   */
+  holdExpiry(offsets: readonly number[], untilMs: number): number[] {
+    const first: number[] = [];
+    for (const offset of offsets) {
+      const record = this.pending.get(offset);
+      if (record && this.holds.hold(offset, record.token, untilMs)) first.push(offset);
+    }
+    this.holds.prune((offset) => this.pending.get(offset)?.token);
+    this.cachedDeadline = undefined;
+    return first;
+  }
+
+  /** Takes over the parked expiries of `previous` (this partition reloaded after a rollback). */
+  adoptHolds(previous: SharePartition): void {
+    for (const [offset, token, untilMs] of previous.holds.entries()) {
+      if (this.pending.get(offset)?.token === token) this.holds.hold(offset, token, untilMs);
+    }
+    this.cachedDeadline = undefined;
   }
 
   /** Ends the attempts of every record `memberId` holds (its connection closed). */
@@ -289,18 +367,21 @@ export class SharePartition {
     this.startOffset = offset;
     this.endOffset = offset;
     this.resetAll = true;
+    this.holds.clear();
     this.cachedDeadline = undefined;
   }
 
   /**
-   * The earliest time something here needs attention: a lock to expire or a delayed record to
-   * become deliverable. Null when nothing is pending on time.
+   * The earliest time something here needs attention: a lock to expire, a delayed record to
+   * become deliverable, or a parked expiry to retry. Null when nothing is pending on time.
    */
   nextDeadline(): number | null {
     if (this.cachedDeadline !== undefined) return this.cachedDeadline;
     let deadline = Infinity;
     for (const r of this.pending.values()) {
-      const at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
+      let at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
+      const heldUntil = this.holds.size > 0 ? this.holds.heldUntil(r.offset, r.token) : undefined;
+      if (at !== null && heldUntil !== undefined) at = Math.max(at, heldUntil);
       if (at !== null && at < deadline) deadline = at;
     }
     this.cachedDeadline = deadline === Infinity ? null : deadline;
@@ -380,14 +461,36 @@ export class SharePartition {
     how: AttemptEnd,
     nowMs: number,
   ): AttemptEnds {
-    const result: AttemptEnds = { madeAvailable: [], archivals: [], delayedDue: 0 };
+    const result: AttemptEnds = {
+      madeAvailable: [],
+      archivals: [],
+      delayedDue: 0,
+      locksExpired: 0,
+      madeDeliverable: false,
+    };
     for (const record of [...this.pending.values()]) {
       if (record.state !== RecordState.ACQUIRED || !match(record)) continue;
-      if (this.endAttempt(record, how, nowMs, result.archivals))
-        result.madeAvailable.push({ ...record });
+      const available = this.endAttempt(record, how, nowMs, result.archivals);
+      if (available) result.madeAvailable.push({ ...record });
+      if (how === AttemptEnd.EXPIRY) result.locksExpired += 1;
+      if (this.deliverableAfter(record, available)) result.madeDeliverable = true;
     }
     this.advanceStart();
     return result;
+  }
+
+  /**
+   * After an attempt ended: true when the record is deliverable at once (AVAILABLE without a
+   * delay) or left the window (ARCHIVED), which makes room for a new offset.
+   */
+  private deliverableAfter(record: InFlightRecord, madeAvailable: boolean): boolean {
+    return !madeAvailable || record.availableAtMs === null;
+  }
+
+  private isHeld(record: InFlightRecord, nowMs: number): boolean {
+    if (this.holds.size === 0) return false;
+    const until = this.holds.heldUntil(record.offset, record.token);
+    return until !== undefined && until > nowMs;
   }
 
   /** Ends the current attempt: AVAILABLE (after a delay), or ARCHIVED on the last delivery. */
