@@ -106,6 +106,7 @@ export class TopicsService implements OnModuleInit {
     this.store.delete(row.id);
     this.topics.delete(name);
     this.byId.delete(row.id);
+    this.metrics.topicDeleted(name);
   }
 
   /** The API's description of a topic, with each partition's offsets and size. */
