@@ -141,7 +141,7 @@ export class BrokerMetrics {
     configuration: Omit<CounterConfiguration<L>, 'registers'> & { labelNames: readonly L[] },
   ): TrackedCounter<L> {
     const counter = new TrackedCounter<L>({ ...configuration, registers: [this.registry] });
-    this.tracked.push(counter as TrackedCounter<string>);
+    this.tracked.push(counter);
     return counter;
   }
 

@@ -55,24 +55,23 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
 }
 
 function clientErrorBody(code: string | undefined): [number, ErrorBody] {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return [
-        ERROR_STATUS.HEADERS_TOO_LARGE,
-        {
-          code: ErrorCode.HEADERS_TOO_LARGE,
-          message: 'The request line and headers (the URL included) are over the size limit',
-        },
-      ];
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [
-        ERROR_STATUS.REQUEST_TIMEOUT,
-        { code: ErrorCode.REQUEST_TIMEOUT, message: 'The request was not received in time' },
-      ];
-    default:
-      return [
-        ERROR_STATUS.INVALID_REQUEST,
-        { code: ErrorCode.INVALID_REQUEST, message: 'The request is not valid HTTP' },
-      ];
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return [
+      ERROR_STATUS.HEADERS_TOO_LARGE,
+      {
+        code: ErrorCode.HEADERS_TOO_LARGE,
+        message: 'The request line and headers (the URL included) are over the size limit',
+      },
+    ];
   }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return [
+      ERROR_STATUS.REQUEST_TIMEOUT,
+      { code: ErrorCode.REQUEST_TIMEOUT, message: 'The request was not received in time' },
+    ];
+  }
+  return [
+    ERROR_STATUS.INVALID_REQUEST,
+    { code: ErrorCode.INVALID_REQUEST, message: 'The request is not valid HTTP' },
+  ];
 }

@@ -27,7 +27,7 @@ export function acceptJsonBodiesOnly(
         done(jsonTooDeep(limits.maxJsonDepth, 'The request body'), undefined);
         return;
       }
-      parse(request, text, (error, value) => {
+      void parse(request, text, (error, value) => {
         if (error) done(new BrokerError(ErrorCode.INVALID_REQUEST, error.message), undefined);
         else done(null, value);
       });
