@@ -58,4 +58,11 @@ describe('loadBrokerConfig', () => {
       }),
     ).toThrow(ConfigError);
   });
+
+  it('limits JSON nesting to 64 by default and refuses a limit outside 8 to 1000', () => {
+    expect(loadBrokerConfig({}).maxJsonDepth).toBe(64);
+    expect(loadBrokerConfig({ WEIR_MAX_JSON_DEPTH: '200' }).maxJsonDepth).toBe(200);
+    expect(() => loadBrokerConfig({ WEIR_MAX_JSON_DEPTH: '2' })).toThrow(ConfigError);
+    expect(() => loadBrokerConfig({ WEIR_MAX_JSON_DEPTH: '100000' })).toThrow(ConfigError);
+  });
 });

@@ -55,6 +55,11 @@ const environmentSchema = z.object({
   /** Shortest and longest `sessionTimeoutMs` a streaming consumer group member may ask for. */
   WEIR_MIN_SESSION_TIMEOUT_MS: integer(6000, 1, DAY_MS),
   WEIR_MAX_SESSION_TIMEOUT_MS: integer(1_800_000, 1, DAY_MS),
+  /**
+   * Deepest nesting of arrays and objects a JSON body or WebSocket frame may have, the envelope
+   * included; checked before parsing, so that no parser or validator recurses past it.
+   */
+  WEIR_MAX_JSON_DEPTH: integer(64, 8, 1000),
   /** Pino log level. */
   WEIR_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -83,6 +88,8 @@ export interface BrokerConfig {
   maxAckBatch: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
+  /** Deepest nesting of a JSON body or frame (arrays and objects), the envelope included. */
+  maxJsonDepth: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -127,6 +134,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     maxAckBatch: e.WEIR_MAX_ACK_BATCH,
     minSessionTimeoutMs: e.WEIR_MIN_SESSION_TIMEOUT_MS,
     maxSessionTimeoutMs: e.WEIR_MAX_SESSION_TIMEOUT_MS,
+    maxJsonDepth: e.WEIR_MAX_JSON_DEPTH,
     logLevel: e.WEIR_LOG_LEVEL,
   };
   const problems: string[] = [];

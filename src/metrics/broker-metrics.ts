@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, CounterConfiguration, Gauge, Histogram, Registry } from 'prom-client';
+import { TrackedCounter } from './tracked-counter';
 
 /** Offsets and size of one partition, as reported at scrape time. */
 export interface PartitionSample {
@@ -15,6 +16,8 @@ export interface StreamGroupSample {
   members: number;
   /** Rebalances since the group was loaded. */
   rebalances: number;
+  /** Topics the group reads (subscribed or committed), so that its per-topic series exist. */
+  topics?: readonly string[];
 }
 
 /** A streaming consumer group's committed offset and lag in one partition. */
@@ -30,34 +33,36 @@ export interface StreamPartitionSample {
 /**
  * The broker's metrics, on a private registry. Methods are named after what happened; gauges
  * that describe state are filled at scrape time from the collectors that modules register.
+ *
+ * Every series of a topic or group exists from the moment it does (DESIGN §5): counters are
+ * made at 0 at scrape time for the topics and groups the collectors report, and a deleted
+ * topic or group has its counter series removed at once (`topicDeleted`, `streamGroupDeleted`,
+ * `ShareGroupMetrics.groupDeleted`), so that one re-created under the same name starts at 0.
  */
 export class BrokerMetrics {
   readonly registry = new Registry();
   private readonly collectors: Array<() => void> = [];
+  private readonly tracked: Array<TrackedCounter<string>> = [];
 
-  private readonly recordsProduced = new Counter({
+  private readonly recordsProduced = this.trackedCounter({
     name: 'weir_records_produced_total',
     help: 'Records appended to the log by producers.',
     labelNames: ['topic'],
-    registers: [this.registry],
   });
-  private readonly bytesProduced = new Counter({
+  private readonly bytesProduced = this.trackedCounter({
     name: 'weir_produced_bytes_total',
     help: 'Bytes (key, value and headers) appended to the log by producers.',
     labelNames: ['topic'],
-    registers: [this.registry],
   });
-  private readonly recordsDeletedByRetention = new Counter({
+  private readonly recordsDeletedByRetention = this.trackedCounter({
     name: 'weir_retention_deleted_records_total',
     help: 'Records deleted from the head of the log by retention.',
     labelNames: ['topic'],
-    registers: [this.registry],
   });
-  private readonly skippedByRetention = new Counter({
+  private readonly skippedByRetention = this.trackedCounter({
     name: 'weir_group_retention_skipped_records_total',
     help: 'Records a consumer or share group never consumed because retention deleted them first.',
     labelNames: ['group', 'topic'],
-    registers: [this.registry],
   });
   private readonly logStartOffset = new Gauge({
     name: 'weir_log_start_offset',
@@ -128,11 +133,48 @@ export class BrokerMetrics {
     this.requestDuration.observe({ transport, type }, seconds);
   }
 
-  /** Replaces the per-partition gauges with `samples`. */
+  /**
+   * A counter on this registry whose series are made at 0 and removed with their topic or
+   * group; label names are among `topic`, `group` and fixed ones such as `type`.
+   */
+  trackedCounter<L extends string>(
+    configuration: Omit<CounterConfiguration<L>, 'registers'> & { labelNames: readonly L[] },
+  ): TrackedCounter<L> {
+    const counter = new TrackedCounter<L>({ ...configuration, registers: [this.registry] });
+    this.tracked.push(counter);
+    return counter;
+  }
+
+  /** Removes every counter series of `topic`, of every group. Call after the delete commits. */
+  topicDeleted(topic: string): void {
+    for (const counter of this.tracked) counter.removeWhere('topic', topic);
+  }
+
+  /** Removes the series of streaming consumer group `group`. Call after the delete commits. */
+  streamGroupDeleted(group: string): void {
+    this.skippedByRetention.removeWhere('group', group);
+  }
+
+  /** Makes the series of a (consumer or share) group reading `topic` exist. */
+  groupReadsTopic(group: string, topic: string): void {
+    this.skippedByRetention.touch({ group, topic });
+  }
+
+  /** Removes the group series this class holds for share group `group`. */
+  shareGroupDeleted(group: string): void {
+    this.skippedByRetention.removeWhere('group', group);
+  }
+
+  /** Replaces the per-partition gauges with `samples`; every topic sampled has its counters. */
   reportPartitions(samples: readonly PartitionSample[]): void {
     this.logStartOffset.reset();
     this.logEndOffset.reset();
     this.partitionBytes.reset();
+    for (const topic of new Set(samples.map((s) => s.topic))) {
+      this.recordsProduced.touch({ topic });
+      this.bytesProduced.touch({ topic });
+      this.recordsDeletedByRetention.touch({ topic });
+    }
     for (const s of samples) {
       const labels = { topic: s.topic, partition: String(s.partition) };
       this.logStartOffset.set(labels, s.logStartOffset);
@@ -151,10 +193,12 @@ export class BrokerMetrics {
     for (const g of groups) {
       this.streamGroupMembers.set({ group: g.group }, g.members);
       this.streamGroupRebalances.inc({ group: g.group }, g.rebalances);
+      for (const topic of g.topics ?? []) this.groupReadsTopic(g.group, topic);
     }
     this.streamGroupLag.reset();
     this.streamGroupCommittedOffset.reset();
     for (const p of partitions) {
+      this.groupReadsTopic(p.group, p.topic);
       const labels = { group: p.group, topic: p.topic, partition: String(p.partition) };
       this.streamGroupLag.set(labels, p.lag);
       this.streamGroupCommittedOffset.set(labels, p.committedOffset);

@@ -1,5 +1,12 @@
-import { Counter, Gauge } from 'prom-client';
+import { Gauge } from 'prom-client';
 import { BrokerMetrics } from './broker-metrics';
+import {
+  DEAD_LETTER_REASONS,
+  DeadLetterReasonLabel,
+  SHARE_ACK_TYPES,
+  ShareAckType,
+} from './metric-labels';
+import { TrackedCounter } from './tracked-counter';
 
 /** One share partition's state at scrape time. */
 export interface SharePartitionSample {
@@ -14,56 +21,56 @@ export interface SharePartitionSample {
   oldestAvailableAgeMs: number | null;
 }
 
-/** Share-group (queue) metrics, on the broker's private registry. */
+type GroupTopic = 'group' | 'topic';
+
+/**
+ * Share-group (queue) metrics, on the broker's private registry. Counters of a (group, topic)
+ * exist at 0 once a scrape has seen the group's share partitions of that topic, and go with
+ * the group (`groupDeleted`) or the topic (`BrokerMetrics.topicDeleted`).
+ */
 export class ShareGroupMetrics {
-  private readonly deliveries: Counter;
-  private readonly redeliveries: Counter;
-  private readonly lockExpirations: Counter;
-  private readonly expiryFailures: Counter;
-  private readonly acknowledgements: Counter;
-  private readonly deadLettered: Counter;
+  private readonly deliveries: TrackedCounter<GroupTopic>;
+  private readonly redeliveries: TrackedCounter<GroupTopic>;
+  private readonly lockExpirations: TrackedCounter<GroupTopic>;
+  private readonly expiryFailures: TrackedCounter<GroupTopic>;
+  private readonly acknowledgements: TrackedCounter<GroupTopic | 'type'>;
+  private readonly deadLettered: TrackedCounter<GroupTopic | 'reason'>;
   private readonly lag: Gauge;
   private readonly records: Gauge;
   private readonly oldestAvailableAge: Gauge;
 
   constructor(private readonly broker: BrokerMetrics) {
     const registers = [broker.registry];
-    const labelNames = ['group', 'topic'];
-    this.deliveries = new Counter({
+    const labelNames = ['group', 'topic'] as const;
+    this.deliveries = broker.trackedCounter({
       name: 'weir_share_deliveries_total',
       help: 'Records handed to share-group workers (first deliveries and redeliveries).',
       labelNames,
-      registers,
     });
-    this.redeliveries = new Counter({
+    this.redeliveries = broker.trackedCounter({
       name: 'weir_share_redeliveries_total',
       help: 'Deliveries of a record that had been delivered before (deliveryCount > 1).',
       labelNames,
-      registers,
     });
-    this.lockExpirations = new Counter({
+    this.lockExpirations = broker.trackedCounter({
       name: 'weir_share_lock_expirations_total',
       help: 'Acquisition locks that expired without an acknowledgement.',
       labelNames,
-      registers,
     });
-    this.expiryFailures = new Counter({
+    this.expiryFailures = broker.trackedCounter({
       name: 'weir_share_expiry_failures_total',
       help: 'Records whose lock expiry or dead-lettering could not be written (e.g. their dead-letter topic is gone), once per record and delivery; they stay as they are and are retried.',
       labelNames,
-      registers,
     });
-    this.acknowledgements = new Counter({
+    this.acknowledgements = broker.trackedCounter({
       name: 'weir_share_acknowledgements_total',
       help: 'Acknowledgements applied, by type (accept, release, reject, renew).',
-      labelNames: ['group', 'topic', 'type'],
-      registers,
+      labelNames: ['group', 'topic', 'type'] as const,
     });
-    this.deadLettered = new Counter({
+    this.deadLettered = broker.trackedCounter({
       name: 'weir_dead_lettered_records_total',
       help: 'Records archived and copied to a dead-letter topic (or archived only when disabled), by reason.',
-      labelNames: ['group', 'topic', 'reason'],
-      registers,
+      labelNames: ['group', 'topic', 'reason'] as const,
     });
     this.lag = new Gauge({
       name: 'weir_share_group_lag',
@@ -98,23 +105,43 @@ export class ShareGroupMetrics {
     if (records > 0) this.expiryFailures.inc({ group, topic }, records);
   }
 
-  acknowledged(group: string, topic: string, type: string): void {
+  acknowledged(group: string, topic: string, type: ShareAckType): void {
     this.acknowledgements.inc({ group, topic, type });
   }
 
-  deadLetteredRecord(group: string, topic: string, reason: string): void {
+  deadLetteredRecord(group: string, topic: string, reason: DeadLetterReasonLabel): void {
     this.deadLettered.inc({ group, topic, reason });
   }
 
-  /** Refreshes the state gauges from `collect()` before every scrape. */
+  /** Removes every series of share group `group`. Call after the delete commits. */
+  groupDeleted(group: string): void {
+    for (const counter of [
+      this.deliveries,
+      this.redeliveries,
+      this.lockExpirations,
+      this.expiryFailures,
+      this.acknowledgements,
+      this.deadLettered,
+    ]) {
+      counter.removeWhere('group', group);
+    }
+    this.broker.shareGroupDeleted(group);
+  }
+
+  /**
+   * Refreshes the state gauges from `collect()` before every scrape, and makes the counters of
+   * every (group, topic) sampled exist.
+   */
   collectFrom(collect: () => SharePartitionSample[]): void {
     this.broker.addCollector(() => {
       this.lag.reset();
       this.records.reset();
       this.oldestAvailableAge.reset();
-      for (const s of collect()) {
+      const samples = collect();
+      const pairs = new Map(samples.map((s) => [`${s.group}\n${s.topic}`, s]));
+      for (const s of pairs.values()) this.groupReadsTopic(s.group, s.topic);
+      for (const s of samples) {
         const labels = { group: s.group, topic: s.topic, partition: String(s.partition) };
-        this.expiryFailures.inc({ group: s.group, topic: s.topic }, 0);
         this.lag.set(labels, s.lag);
         for (const state of ['available', 'acquired', 'acknowledged', 'archived'] as const) {
           this.records.set({ ...labels, state }, s[state]);
@@ -122,5 +149,15 @@ export class ShareGroupMetrics {
         this.oldestAvailableAge.set(labels, (s.oldestAvailableAgeMs ?? 0) / 1000);
       }
     });
+  }
+
+  private groupReadsTopic(group: string, topic: string): void {
+    this.deliveries.touch({ group, topic });
+    this.redeliveries.touch({ group, topic });
+    this.lockExpirations.touch({ group, topic });
+    this.expiryFailures.touch({ group, topic });
+    for (const type of SHARE_ACK_TYPES) this.acknowledgements.touch({ group, topic, type });
+    for (const reason of DEAD_LETTER_REASONS) this.deadLettered.touch({ group, topic, reason });
+    this.broker.groupReadsTopic(group, topic);
   }
 }

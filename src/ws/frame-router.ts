@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { toErrorBody } from '../common/http/broker-exception.filter';
+import { jsonTooDeep } from '../common/http/request-body';
+import { exceedsJsonDepth } from '../common/json-depth';
 import { WsSession } from './ws-session';
 
 /** A frame handler: answers with the frame to send back (requestId is added), or nothing. */
@@ -21,6 +23,9 @@ export class FrameRouter {
   private readonly handlers = new Map<string, FrameHandler>();
   private observer: FrameObserver | undefined;
 
+  /** `maxJsonDepth`: deepest nesting a frame may have, checked before it is parsed. */
+  constructor(private readonly maxJsonDepth: number) {}
+
   register(type: string, handler: FrameHandler): void {
     if (this.handlers.has(type)) throw new Error(`frame type '${type}' registered twice`);
     this.handlers.set(type, handler);
@@ -36,7 +41,7 @@ export class FrameRouter {
     let requestId: unknown;
     let type = 'unknown';
     try {
-      const frame = parseFrame(text);
+      const frame = parseFrame(text, this.maxJsonDepth);
       requestId = frame.requestId;
       type = typeof frame.type === 'string' ? frame.type : 'unknown';
       const handler = this.handlers.get(type);
@@ -58,7 +63,8 @@ export class FrameRouter {
   }
 }
 
-function parseFrame(text: string): Record<string, unknown> {
+function parseFrame(text: string, maxJsonDepth: number): Record<string, unknown> {
+  if (exceedsJsonDepth(text, maxJsonDepth)) throw jsonTooDeep(maxJsonDepth, 'The frame');
   let frame: unknown;
   try {
     frame = JSON.parse(text);

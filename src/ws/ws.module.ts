@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { BROKER_CONFIG } from '../common/core.module';
+import type { BrokerConfig } from '../config/broker-config';
 import { BrokerGateway } from './broker.gateway';
 import { FrameRouter } from './frame-router';
 import { SubscriptionHub } from './subscription-hub';
@@ -7,7 +9,11 @@ import { SubscriptionHub } from './subscription-hub';
 @Global()
 @Module({
   providers: [
-    { provide: FrameRouter, useFactory: () => new FrameRouter() },
+    {
+      provide: FrameRouter,
+      inject: [BROKER_CONFIG],
+      useFactory: (config: BrokerConfig) => new FrameRouter(config.maxJsonDepth),
+    },
     BrokerGateway,
     SubscriptionHub,
   ],

@@ -18,13 +18,17 @@ const FRAMEWORK_CODES: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
 };
 
+const MAX_FRAMEWORK_MESSAGE = 300;
+
 /** Maps any thrown value to the broker's error body; unexpected errors are logged, never sent. */
 export function toErrorBody(error: unknown, logger: Logger): ErrorBody {
   if (error instanceof BrokerError) return error.toBody();
   if (error instanceof HttpException) {
+    // The framework's messages may quote the URL; the answer stays small.
+    const message = error.message.slice(0, MAX_FRAMEWORK_MESSAGE);
     const code = FRAMEWORK_CODES[error.getStatus()];
-    if (code) return { code, message: error.message };
-    if (error.getStatus() < 500) return { code: ErrorCode.INVALID_REQUEST, message: error.message };
+    if (code) return { code, message };
+    if (error.getStatus() < 500) return { code: ErrorCode.INVALID_REQUEST, message };
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { code: ErrorCode.INTERNAL_ERROR, message: 'Internal error' };

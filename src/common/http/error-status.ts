@@ -1,9 +1,13 @@
 import { HttpStatus } from '@nestjs/common';
 import { ErrorCode } from '../errors';
 
+/** Not in Nest's `HttpStatus`: the request line and headers pass Node's limit (RFC 6585). */
+const REQUEST_HEADER_FIELDS_TOO_LARGE = 431 as HttpStatus;
+
 /** Every error code's HTTP status: a code without one does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   INVALID_REQUEST: HttpStatus.BAD_REQUEST,
+  JSON_TOO_DEEP: HttpStatus.BAD_REQUEST,
   INVALID_TOPIC_NAME: HttpStatus.UNPROCESSABLE_ENTITY,
   INVALID_PARTITION_COUNT: HttpStatus.UNPROCESSABLE_ENTITY,
   INVALID_CONFIG: HttpStatus.UNPROCESSABLE_ENTITY,
@@ -16,6 +20,9 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   BATCH_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   REQUEST_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  URL_TOO_LONG: HttpStatus.URI_TOO_LONG,
+  HEADERS_TOO_LARGE: REQUEST_HEADER_FIELDS_TOO_LARGE,
+  REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   SUBSCRIPTION_NOT_FOUND: HttpStatus.NOT_FOUND,
   INVALID_GROUP_NAME: HttpStatus.UNPROCESSABLE_ENTITY,
   GROUP_NOT_FOUND: HttpStatus.NOT_FOUND,

@@ -4,19 +4,20 @@ import type { FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
 import { BrokerError, ErrorCode } from '../errors';
 import { ROUTE_SPEC, RouteSpec } from './route-spec';
+import { summarizeIssues } from './validation-problems';
 
-/** Parses `value` with `schema`, or throws `INVALID_REQUEST` naming every problem. */
+/**
+ * Parses `value` with `schema`, or throws `INVALID_REQUEST` naming the first problems (at most
+ * `MAX_LISTED_PROBLEMS`, with `moreProblems` counting the rest).
+ */
 export function parseWith<T>(schema: ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  const { problems, omitted, summary } = summarizeIssues(result.error.issues, where);
   throw new BrokerError(
     ErrorCode.INVALID_REQUEST,
-    `Invalid ${where}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-    { problems },
+    `Invalid ${where}: ${summary}`,
+    omitted > 0 ? { problems, moreProblems: omitted } : { problems },
   );
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
+import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
 import { ShareGroupMetrics, SharePartitionSample } from '../../metrics/share-group-metrics';
 import { RecordLogStore } from '../../persistence/record-log.store';
 import { TopicStore } from '../../persistence/topic.store';
@@ -27,10 +28,12 @@ export class QueuesService implements OnModuleInit {
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(DeadLetterMetrics) private readonly deadLetterMetrics: DeadLetterMetrics,
   ) {}
 
   onModuleInit(): void {
     this.metrics.collectFrom(() => this.groups.all().flatMap((g) => this.samples(g)));
+    this.deadLetterMetrics.includeTopics(() => this.deadLetterTopics());
   }
 
   put(name: string, body: PutShareGroupBody): ShareGroupView {
@@ -117,6 +120,18 @@ export class QueuesService implements OnModuleInit {
     };
   }
 
+  /** The existing topics that the groups' settings name as dead-letter topics. */
+  private deadLetterTopics(): Set<string> {
+    const names = new Set<string>();
+    for (const group of this.groups.all()) {
+      for (const topic of group.config.topics) {
+        const dlq = deadLetterTopicFor(group.name, group.config, topic);
+        if (dlq !== null && this.topics.find(dlq)) names.add(dlq);
+      }
+    }
+    return names;
+  }
+
   private samples(
     group: ShareGroup,
   ): Array<SharePartitionSample & { startOffset: number; endOffset: number }> {
@@ -127,7 +142,7 @@ export class QueuesService implements OnModuleInit {
       return Array.from({ length: topic.partitions }, (_x, partition) => {
         const log = this.topicStore.partitionState(topic.id, partition);
         const logEnd = log?.logEndOffset ?? 0;
-        const state = this.groups.partition(group, topic, partition);
+        const state = this.groups.view(group, topic, partition);
         const oldest = state.oldestAvailableOffset(logEnd);
         const oldestRecord =
           oldest !== undefined ? this.log.summaries(topic.id, partition, oldest, 1)[0] : undefined;

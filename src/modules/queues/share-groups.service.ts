@@ -4,6 +4,7 @@ import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName, assertTopicName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
+import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import { Database } from '../../persistence/database';
 import { RecordLogStore } from '../../persistence/record-log.store';
 import { ShareGroupStore } from '../../persistence/share-group.store';
@@ -38,6 +39,7 @@ export class ShareGroupsService implements OnModuleInit {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(Database) private readonly db: Database,
+    @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -158,6 +160,7 @@ export class ShareGroupsService implements OnModuleInit {
     this.store.deleteGroup(group.id);
     this.groups.delete(name);
     group.markDeleted();
+    this.metrics.groupDeleted(name);
     return group;
   }
 
@@ -169,15 +172,17 @@ export class ShareGroupsService implements OnModuleInit {
   partition(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
     const existing = group.get(topic.id, partition);
     if (existing) return existing;
-    const state = this.topicStore.partitionState(topic.id, partition);
-    const start = state?.logStartOffset ?? 0;
-    const created = new SharePartition(group.partitionSettings, {
-      startOffset: start,
-      endOffset: start,
-      records: [],
-    });
+    const created = this.unused(group, topic, partition);
     group.set(topic.id, partition, created);
     return created;
+  }
+
+  /**
+   * The share partition of `group` for `topic`/`partition` for reading only (a scrape, a
+   * describe): one not used yet is shown as `partition()` would create it, and is not kept.
+   */
+  view(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
+    return group.get(topic.id, partition) ?? this.unused(group, topic, partition);
   }
 
   /** Moves the group's share partitions of `topic` (or all topics) to `to`, forgetting in-flight records. */
@@ -213,6 +218,15 @@ export class ShareGroupsService implements OnModuleInit {
     const previous = group.get(topicId, partition);
     if (previous) fresh.adoptHolds(previous);
     group.set(topicId, partition, fresh);
+  }
+
+  private unused(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
+    const start = this.topicStore.partitionState(topic.id, partition)?.logStartOffset ?? 0;
+    return new SharePartition(group.partitionSettings, {
+      startOffset: start,
+      endOffset: start,
+      records: [],
+    });
   }
 
   private load(group: ShareGroup, topicId: number, partition: number): SharePartition {

@@ -215,6 +215,7 @@ export class StreamOffsetsService implements OnModuleInit {
         group: e.group.name,
         members: e.group.memberIds().length,
         rebalances: e.group.rebalances,
+        topics: e.group.subscribedTopics().filter((t) => this.topics.find(t) !== undefined),
       })),
       partitions,
     );

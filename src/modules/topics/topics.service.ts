@@ -112,6 +112,7 @@ export class TopicsService implements OnModuleInit {
     this.store.delete(row.id);
     this.topics.delete(name);
     this.byId.delete(row.id);
+    this.metrics.topicDeleted(name);
     for (const listener of this.deletedListeners) listener(row);
   }
 
