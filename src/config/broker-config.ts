@@ -55,6 +55,10 @@ const environmentSchema = z.object({
   /** Shortest and longest `sessionTimeoutMs` a streaming consumer group member may ask for. */
   WEIR_MIN_SESSION_TIMEOUT_MS: integer(6000, 1, DAY_MS),
   WEIR_MAX_SESSION_TIMEOUT_MS: integer(1_800_000, 1, DAY_MS),
+  /** How often every WebSocket is pinged; a socket that misses two pongs is closed. */
+  WEIR_WS_PING_INTERVAL_MS: integer(15_000, 10, DAY_MS),
+  /** Unsent bytes a WebSocket may queue; past this, records are not pushed to it until it drains. */
+  WEIR_WS_MAX_BUFFERED_BYTES: integer(8 * MIB, 1024, 1024 * MIB),
   /** Pino log level. */
   WEIR_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -83,6 +87,8 @@ export interface BrokerConfig {
   maxAckBatch: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
+  wsPingIntervalMs: number;
+  wsMaxBufferedBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -127,6 +133,8 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     maxAckBatch: e.WEIR_MAX_ACK_BATCH,
     minSessionTimeoutMs: e.WEIR_MIN_SESSION_TIMEOUT_MS,
     maxSessionTimeoutMs: e.WEIR_MAX_SESSION_TIMEOUT_MS,
+    wsPingIntervalMs: e.WEIR_WS_PING_INTERVAL_MS,
+    wsMaxBufferedBytes: e.WEIR_WS_MAX_BUFFERED_BYTES,
     logLevel: e.WEIR_LOG_LEVEL,
   };
   const problems: string[] = [];

@@ -59,6 +59,7 @@ export class ShareSubscription implements Subscription {
         continue;
       }
       try {
+        await this.session.whenWritable(); // acquire nothing while the socket cannot take it
         const { records } = await this.delivery.receive(this.options.group.name, {
           memberId: this.options.memberId,
           maxRecords: this.credit,

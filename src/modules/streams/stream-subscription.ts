@@ -20,7 +20,8 @@ export interface StreamSubscriptionServices {
 /**
  * A WebSocket member of a streaming consumer group (a pushed member). It is sent an
  * `assignment` frame on every change of its partitions, then `records` frames in offset order
- * per partition as records are produced, never more records than the credit granted. Its
+ * per partition as records are produced, never more records than the credit granted, and none
+ * while the socket's unsent bytes are above their bound (WEIR_WS_MAX_BUFFERED_BYTES). Its
  * `commit` frames commit on its current assignment. Closing it (unsubscribe or a closed
  * socket) is a leave: its partitions go to other members at once.
  */
@@ -97,6 +98,8 @@ export class StreamSubscription implements Subscription {
       const member = this.entry.group.member(this.memberId);
       if (!member) break;
       try {
+        await this.session.whenWritable(); // credit alone does not bound the socket's memory
+        if (this.closed) break;
         const records = consumer.readForPush(this.entry, member, this.credit);
         if (records.length > 0) {
           this.credit -= records.length;
