@@ -136,8 +136,9 @@ describe('StreamConsumer against a real broker', () => {
     });
     const b: StreamConsumer = new StreamConsumer({
       ...options,
-      eachBatch: async (records) => {
+      eachBatch: (records) => {
         seen.b!.push(...records.map((r) => r.value as number));
+        return Promise.resolve();
       },
     });
     const lag = async () => {
