@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import request from 'supertest';
 import WebSocket from 'ws';
+import { StreamGroupsService } from '../../src/modules/streams/stream-groups.service';
 import { BrokerGateway } from '../../src/ws/broker.gateway';
 import { useBroker } from '../support/broker-fixture';
 import { eventually } from '../support/eventually';
@@ -18,6 +19,7 @@ const ONE_FRAME_BYTES = READ_RECORDS * (RECORD_BYTES + 512);
 class PausingClient {
   received = 0;
   paused = false;
+  subscriptionId = '';
   readonly offsets: number[] = [];
   /** The TCP socket under the WebSocket: pausing it stops reading from the network. */
   readonly tcp: Socket;
@@ -27,6 +29,7 @@ class PausingClient {
     socket.on('message', (data) => {
       const frame = JSON.parse((data as Buffer).toString('utf8'));
       if (frame.type === 'subscribed') {
+        this.subscriptionId = frame.subscriptionId;
         this.tcp.pause();
         this.paused = true;
       }
@@ -108,4 +111,30 @@ describe('WebSocket unsent bytes bound', () => {
       expect(new Set(reader.offsets).size).toBe(TOTAL);
     },
   );
+
+  it('lets a stream member whose socket is full unsubscribe, and leave the group at once', async () => {
+    await fill('big');
+    client = await PausingClient.connect(fixture.broker.wsUrl);
+    client.socket.send(
+      JSON.stringify({
+        type: 'subscribe',
+        mode: 'stream',
+        group: 'g',
+        topics: ['big'],
+        credit: TOTAL,
+        autoOffsetReset: 'earliest',
+      }),
+    );
+    const reader = client;
+    await eventually(() => reader.paused && bufferedBytes() >= BOUND_BYTES, 10_000, 'full');
+    const groups = fixture.broker.app.get(StreamGroupsService);
+    expect(groups.get('g').group.memberIds()).toHaveLength(1);
+
+    reader.socket.send(
+      JSON.stringify({ type: 'unsubscribe', subscriptionId: reader.subscriptionId }),
+    );
+    // the group has no members and no committed offsets left: it is gone
+    await eventually(() => groups.all().length === 0, 5000, 'the member left');
+    expect(reader.socket.readyState).toBe(WebSocket.OPEN);
+  });
 });

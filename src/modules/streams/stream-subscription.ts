@@ -30,6 +30,9 @@ export class StreamSubscription implements Subscription {
   private credit: number;
   private started = false;
   private closed = false;
+  /** Resolves when the subscription closes: ends a wait for the socket to drain. */
+  private readonly closing: Promise<void>;
+  private markClosing: () => void = () => undefined;
   private pumping: Promise<void> = Promise.resolve();
 
   constructor(
@@ -41,6 +44,7 @@ export class StreamSubscription implements Subscription {
     private readonly services: StreamSubscriptionServices,
   ) {
     this.credit = credit;
+    this.closing = new Promise((resolve) => (this.markClosing = resolve));
   }
 
   /** Starts pushing; called once the `subscribed` answer has been sent. */
@@ -82,6 +86,7 @@ export class StreamSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markClosing();
     this.services.groups.wake(this.entry.group.name, this.memberId);
     await this.pumping;
     this.leave();
@@ -98,7 +103,8 @@ export class StreamSubscription implements Subscription {
       const member = this.entry.group.member(this.memberId);
       if (!member) break;
       try {
-        await this.session.whenWritable(); // credit alone does not bound the socket's memory
+        // credit alone does not bound the socket's memory; an unsubscribe ends the wait
+        await Promise.race([this.session.whenWritable(), this.closing]);
         if (this.closed) break;
         const records = consumer.readForPush(this.entry, member, this.credit);
         if (records.length > 0) {
