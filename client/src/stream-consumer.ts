@@ -45,7 +45,8 @@ const key = (p: TopicPartition) => `${p.topic}/${p.partition}`;
 
 /**
  * An analytics consumer in a streaming consumer group over HTTP long-poll: join, poll, hand each
- * batch to `eachBatch`, commit after it succeeds, heartbeat while it runs, leave on `stop`.
+ * batch to `eachBatch`, commit after it succeeds, heartbeat while it runs (naming the batch's
+ * partitions in `owned`, so that no other member reads them meanwhile), leave on `stop`.
  * Paused partitions keep their records in a local buffer until resumed, so order holds. After a
  * broker restart it joins again and resumes from the committed offsets.
  */
@@ -98,6 +99,11 @@ export class StreamConsumer {
     return [...this.assignment];
   }
 
+  /** The member id the broker knows this consumer by, once it joined. */
+  get currentMemberId(): string | undefined {
+    return this.memberId;
+  }
+
   private get base(): string {
     return `/streams/groups/${this.options.group}/members`;
   }
@@ -148,6 +154,7 @@ export class StreamConsumer {
     );
     this.memberId = answer.memberId;
     this.buffered.clear();
+    this.generation = -1; // a restarted broker counts generations from 1 again
     this.observe(answer);
   }
 
@@ -173,12 +180,12 @@ export class StreamConsumer {
       this.buffered.delete(k);
     }
     if (batch.length === 0) return;
+    // While the batch runs, heartbeats name its partitions in `owned`: the broker keeps them with
+    // this member (a rebalance waits for the batch) and hands over only what it no longer reads.
+    const owned = new Map<string, TopicPartition>();
+    for (const r of batch) owned.set(key(r), { topic: r.topic, partition: r.partition });
     const heartbeat = setInterval(
-      () => {
-        void requestJson(this.options.url, 'POST', `${this.base}/${this.memberId}/heartbeat`).catch(
-          () => undefined,
-        );
-      },
+      () => void this.heartbeat([...owned.values()]),
       Math.max(500, (this.options.sessionTimeoutMs ?? 45_000) / 3),
     );
     try {
@@ -195,6 +202,24 @@ export class StreamConsumer {
     await this.commit(batch);
   }
 
+  /** Keeps the member alive, names what it still reads, and learns the generation. */
+  private async heartbeat(owned: TopicPartition[]): Promise<void> {
+    const memberId = this.memberId;
+    try {
+      const answer = await requestJson<{ generation: number; assignment: TopicPartition[] }>(
+        this.options.url,
+        'POST',
+        `${this.base}/${memberId}/heartbeat`,
+        { owned },
+      );
+      // a late answer must not undo what a newer poll or join taught
+      if (memberId === this.memberId && answer.generation > this.generation) this.observe(answer);
+    } catch {
+      // the next poll finds out what went wrong (left, session expired, broker away)
+    }
+  }
+
+  /** Commits the batch with the generation last learned; fenced only if a partition was lost. */
   private async commit(batch: readonly StreamRecord[]): Promise<void> {
     const next = new Map<string, { topic: string; partition: number; offset: number }>();
     for (const r of batch)

@@ -40,6 +40,23 @@ describe('loadBrokerConfig', () => {
     expect(problems).toContain('WEIR_STORAGE_SYNC');
   });
 
+  it('pings WebSockets every 15 s and bounds their unsent bytes at 8 MiB by default', () => {
+    expect(loadBrokerConfig({})).toMatchObject({
+      wsPingIntervalMs: 15_000,
+      wsMaxBufferedBytes: 8 * 1024 * 1024,
+    });
+    expect(
+      loadBrokerConfig({ WEIR_WS_PING_INTERVAL_MS: '500', WEIR_WS_MAX_BUFFERED_BYTES: '65536' }),
+    ).toMatchObject({ wsPingIntervalMs: 500, wsMaxBufferedBytes: 65536 });
+    for (const env of [
+      { WEIR_WS_PING_INTERVAL_MS: '0' },
+      { WEIR_WS_PING_INTERVAL_MS: 'often' },
+      { WEIR_WS_MAX_BUFFERED_BYTES: '10' },
+    ]) {
+      expect(() => loadBrokerConfig(env)).toThrow(ConfigError);
+    }
+  });
+
   it('refuses a default partition count above the maximum', () => {
     expect(() =>
       loadBrokerConfig({ WEIR_DEFAULT_PARTITIONS: '8', WEIR_MAX_PARTITIONS: '4' }),

@@ -60,6 +60,10 @@ const environmentSchema = z.object({
    * included; checked before parsing, so that no parser or validator recurses past it.
    */
   WEIR_MAX_JSON_DEPTH: integer(64, 8, 1000),
+  /** How often every WebSocket is pinged; a socket that misses two pongs is closed. */
+  WEIR_WS_PING_INTERVAL_MS: integer(15_000, 10, DAY_MS),
+  /** Unsent bytes a WebSocket may queue; past this, records are not pushed to it until it drains. */
+  WEIR_WS_MAX_BUFFERED_BYTES: integer(8 * MIB, 1024, 1024 * MIB),
   /** Pino log level. */
   WEIR_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -90,6 +94,8 @@ export interface BrokerConfig {
   maxSessionTimeoutMs: number;
   /** Deepest nesting of a JSON body or frame (arrays and objects), the envelope included. */
   maxJsonDepth: number;
+  wsPingIntervalMs: number;
+  wsMaxBufferedBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -135,6 +141,8 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     minSessionTimeoutMs: e.WEIR_MIN_SESSION_TIMEOUT_MS,
     maxSessionTimeoutMs: e.WEIR_MAX_SESSION_TIMEOUT_MS,
     maxJsonDepth: e.WEIR_MAX_JSON_DEPTH,
+    wsPingIntervalMs: e.WEIR_WS_PING_INTERVAL_MS,
+    wsMaxBufferedBytes: e.WEIR_WS_MAX_BUFFERED_BYTES,
     logLevel: e.WEIR_LOG_LEVEL,
   };
   const problems: string[] = [];

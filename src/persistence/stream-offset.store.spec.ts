@@ -44,6 +44,29 @@ describe.each([
     expect(offsets.list('nobody')).toEqual([]);
   });
 
+  it('deletes the committed offsets of one group and keeps the others', () => {
+    const topic = new TopicStore(db).insert('t', 2, config, 0);
+    const offsets = new StreamOffsetStore(db);
+    offsets.save(
+      'g',
+      [
+        { topicId: topic.id, partition: 0, offset: 3 },
+        { topicId: topic.id, partition: 1, offset: 4 },
+      ],
+      1,
+    );
+    offsets.save('other', [{ topicId: topic.id, partition: 0, offset: 1 }], 1);
+    expect(offsets.deleteGroup('g')).toBe(2);
+    expect(offsets.deleteGroup('g')).toBe(0);
+    if (onFile) {
+      db.close();
+      db = new Database({ file: file(), sync: 'normal' });
+    }
+    const reopened = new StreamOffsetStore(db);
+    expect(reopened.list('g')).toEqual([]);
+    expect(reopened.listAll().map((o) => o.group)).toEqual(['other']);
+  });
+
   it('moves a committed offset back when told to (a reset)', () => {
     const topic = new TopicStore(db).insert('t', 1, config, 0);
     const offsets = new StreamOffsetStore(db);

@@ -42,6 +42,7 @@ export class StreamOffsetStore {
   private readonly upsertStatement: Statement;
   private readonly selectGroupStatement: Statement<[string], OffsetColumns>;
   private readonly selectAllStatement: Statement<[], OffsetColumns>;
+  private readonly deleteGroupStatement: Statement<[string]>;
 
   constructor(private readonly db: Database) {
     const c = db.connection;
@@ -57,6 +58,7 @@ export class StreamOffsetStore {
     this.selectAllStatement = c.prepare(
       'SELECT * FROM stream_offsets ORDER BY group_name, topic_id, partition',
     );
+    this.deleteGroupStatement = c.prepare('DELETE FROM stream_offsets WHERE group_name = ?');
   }
 
   /**
@@ -69,6 +71,11 @@ export class StreamOffsetStore {
         this.upsertStatement.run(group, o.topicId, o.partition, o.offset, committedAtMs);
       }
     });
+  }
+
+  /** Deletes every committed offset of `group`; answers how many there were. */
+  deleteGroup(group: string): number {
+    return this.deleteGroupStatement.run(group).changes;
   }
 
   /** The committed offsets of one group. */

@@ -1,28 +1,44 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
+import { Clock } from '../common/clock';
+import { BROKER_CONFIG } from '../common/core.module';
+import type { BrokerConfig } from '../config/broker-config';
 import { BrokerMetrics } from '../metrics/broker-metrics';
 import { FrameRouter } from './frame-router';
+import { WsHeartbeat } from './ws-heartbeat';
 import { WsSession } from './ws-session';
 
 const SESSION = Symbol('weir-session');
 type SocketWithSession = WebSocket & { [SESSION]?: WsSession };
 
-/** The one WebSocket endpoint, `/ws`: wraps each socket in a session and routes its frames. */
+/**
+ * The one WebSocket endpoint, `/ws`: wraps each socket in a session, routes its frames and pings
+ * it (`WEIR_WS_PING_INTERVAL_MS`); a socket that misses two pongs is closed.
+ */
 @WebSocketGateway({ path: '/ws' })
-export class BrokerGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class BrokerGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger('BrokerGateway');
+  private readonly heartbeat: WsHeartbeat<WsSession>;
 
   constructor(
     @Inject(FrameRouter) private readonly router: FrameRouter,
     @Inject(BrokerMetrics) metrics: BrokerMetrics,
+    @Inject(Clock) clock: Clock,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {
     router.observe((type, seconds) => metrics.requestAnswered('ws', type, seconds));
+    this.heartbeat = new WsHeartbeat(clock, config.wsPingIntervalMs);
+  }
+
+  /** The open sessions. */
+  sessions(): WsSession[] {
+    return this.heartbeat.tracked();
   }
 
   handleConnection(socket: SocketWithSession): void {
-    const session = new WsSession(randomUUID(), socket);
+    const session = new WsSession(randomUUID(), socket, this.config.wsMaxBufferedBytes);
     socket[SESSION] = session;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
@@ -35,10 +51,18 @@ export class BrokerGateway implements OnGatewayConnection, OnGatewayDisconnect {
       void this.router.dispatch(rawToString(data), session);
     });
     socket.on('error', (error) => this.logger.warn(`socket ${session.id}: ${error.message}`));
+    this.heartbeat.add(session);
   }
 
   handleDisconnect(socket: SocketWithSession): void {
-    socket[SESSION]?.markClosed();
+    const session = socket[SESSION];
+    if (!session) return;
+    this.heartbeat.remove(session);
+    session.markClosed();
+  }
+
+  onModuleDestroy(): void {
+    this.heartbeat.stop();
   }
 }
 

@@ -25,12 +25,15 @@ describe('streaming consumer group membership', () => {
     dir.remove();
   });
 
-  /** Heartbeats every member until each owns `each` partitions, at most `rounds` rounds. */
+  /**
+   * Heartbeats every member, each reading nothing (an empty `owned` list hands over what it was
+   * asked to revoke), until each owns `each` partitions, at most `rounds` rounds.
+   */
   async function settle(memberIds: string[], each: number, rounds = 5) {
     let answers: AssignmentAnswer[] = [];
     for (let round = 0; round < rounds; round++) {
       answers = [];
-      for (const id of memberIds) answers.push(await client.heartbeat(id));
+      for (const id of memberIds) answers.push(await client.heartbeat(id, []));
       const generations = new Set(answers.map((a) => a.generation));
       if (generations.size === 1 && answers.every((a) => a.assignment.length === each)) break;
     }

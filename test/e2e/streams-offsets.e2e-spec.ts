@@ -38,7 +38,7 @@ describe('streaming consumer group offsets', () => {
     await fill('fenced', 2, 10);
     const a = await client.join({ topics: ['fenced'], autoCommit: false });
     const b = await client.join({ topics: ['fenced'], autoCommit: false });
-    await client.heartbeat(a.memberId);
+    await client.heartbeat(a.memberId, []); // a reads nothing: it hands over one partition
     const ofB = await client.heartbeat(b.memberId);
     const ofA = await client.heartbeat(a.memberId);
     const own = { ...ofA.assignment[0]!, offset: 5 };
@@ -56,9 +56,15 @@ describe('streaming consumer group offsets', () => {
       { topic: 'fenced', partition: foreign.partition },
     ]);
 
-    await client.join({ topics: ['fenced'] }); // a third member: a new generation
-    const stale = await client.commitRaw(a.memberId, ofA.generation, [{ ...own, offset: 8 }]);
-    expect([stale.status, stale.body.error.code]).toEqual([409, 'STALE_GENERATION']);
+    await client.leave(b.memberId); // a gets b's partition back, in a later generation
+    const regained = await client.commitRaw(a.memberId, ofA.generation, [
+      { ...foreign, offset: 8 },
+    ]);
+    expect([regained.status, regained.body.error.code]).toEqual([409, 'STALE_GENERATION']);
+    const unknown = await client.commitRaw(a.memberId, ofA.generation + 100, [
+      { ...own, offset: 8 },
+    ]);
+    expect([unknown.status, unknown.body.error.code]).toEqual([409, 'STALE_GENERATION']);
 
     expect(committedOf(await client.describe())).toEqual(before);
   });

@@ -19,11 +19,11 @@ export const memberSettings = (overrides: Partial<MemberSettings> = {}): MemberS
   ...overrides,
 });
 
-/** Members a, b and c on six partitions of `t`, two each after every one acknowledged. */
+/** Members a, b and c on six partitions of `t`, two each after every one polled again. */
 export function threeMembersSettled(): ConsumerGroup {
   const six = partitionsOf('t', 6);
   const group = new ConsumerGroup('g');
   for (const id of ['a', 'b', 'c']) group.join(id, memberSettings(), 0, six);
-  for (const id of ['a', 'b', 'c']) group.heartbeat(id, 0);
+  for (const id of ['a', 'b', 'c']) group.polled(id, 0);
   return group;
 }

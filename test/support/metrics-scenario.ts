@@ -41,7 +41,7 @@ function expectEqual(actual: unknown, expected: unknown, what: string): void {
  *    expires on its last allowed delivery, so it is dead-lettered.
  * 3. Stream group `sg` on `events` (2 partitions, 2 records each: one HTTP produce to
  *    partition 0, one WebSocket produce to partition 1): members `a` and `b` join, `a`
- *    heartbeats (hands a partition over), both poll, `a` commits 2 and `b` commits 1 in their
+ *    heartbeats with an empty `owned` list (hands a partition over), both poll, `a` commits 2 and `b` commits 1 in their
  *    partitions (scrape `beforeLeave`), `b` leaves (scrape `final`).
  */
 export async function runMetricsScenario(broker: TestBroker): Promise<MetricsScenario> {
@@ -128,7 +128,7 @@ export async function runMetricsScenario(broker: TestBroker): Promise<MetricsSce
   const join = { topics: ['events'], autoOffsetReset: 'earliest', autoCommit: false };
   const a = await s.join(join);
   const b = await s.join(join);
-  await s.heartbeat(a.memberId);
+  await s.heartbeat(a.memberId, []); // it reads nothing: hands over what it was asked to revoke
   const pa = await s.poll(a.memberId, { maxRecords: 10 });
   const pb = await s.poll(b.memberId, { maxRecords: 10 });
   expectEqual([pa.assignment.length, pb.assignment.length], [1, 1], 'one partition each');

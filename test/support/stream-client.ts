@@ -104,10 +104,14 @@ export class StreamClient {
     return answer;
   }
 
-  async heartbeat(memberId: string): Promise<AssignmentAnswer> {
-    const res = await request(this.url).post(
-      `/streams/groups/${this.group}/members/${memberId}/heartbeat`,
-    );
+  /**
+   * A heartbeat; with `owned` (the partitions the member still reads) it also hands over the
+   * revoked partitions the list does not name.
+   */
+  async heartbeat(memberId: string, owned?: TopicPartition[]): Promise<AssignmentAnswer> {
+    const res = await request(this.url)
+      .post(`/streams/groups/${this.group}/members/${memberId}/heartbeat`)
+      .send(owned === undefined ? {} : { owned });
     const answer = this.expectOk(res, `heartbeat ${memberId}`);
     this.timeline.observe(memberId, answer);
     return answer;

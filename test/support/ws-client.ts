@@ -16,9 +16,10 @@ export class WsTestClient {
     });
   }
 
-  static connect(url: string): Promise<WsTestClient> {
+  /** Connects to `url`; `options` go to `ws` (e.g. `autoPong: false` for a client that never answers pings). */
+  static connect(url: string, options?: WebSocket.ClientOptions): Promise<WsTestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, options);
       socket.once('open', () => resolve(new WsTestClient(socket)));
       socket.once('error', reject);
     });

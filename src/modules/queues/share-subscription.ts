@@ -30,6 +30,9 @@ export class ShareSubscription implements Subscription {
   private endedListener: (() => void) | undefined;
   private readonly wakeKey: string;
   private pumping: Promise<void> = Promise.resolve();
+  /** Resolves when `close` starts: ends a wait for the socket to drain. */
+  private readonly closed: Promise<void>;
+  private markClosed: () => void = () => undefined;
 
   constructor(
     private readonly options: ShareSubscriptionOptions,
@@ -40,6 +43,7 @@ export class ShareSubscription implements Subscription {
   ) {
     this.credit = options.credit;
     this.wakeKey = `subscription:${options.subscriptionId}`;
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
 
   start(): void {
@@ -59,6 +63,7 @@ export class ShareSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.markClosed();
     this.waiters.notify(this.wakeKey);
     await this.pumping;
     await this.delivery.releaseMember(this.options.group, this.options.memberId);
@@ -79,6 +84,9 @@ export class ShareSubscription implements Subscription {
           await this.waiters.waitForAny([this.wakeKey, shareGroupDeletedKey(group.id)], 3_600_000);
           continue;
         }
+        // acquire nothing while the socket cannot take it; an unsubscribe ends the wait
+        await Promise.race([this.session.whenWritable(), this.closed]);
+        if (this.closing) break;
         const { records } = await this.delivery.receiveFrom(group, {
           memberId: this.options.memberId,
           maxRecords: this.credit,

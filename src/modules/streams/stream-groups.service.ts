@@ -113,6 +113,13 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
     return entry;
   }
 
+  /** Drops an empty group whose committed offsets were deleted. */
+  forget(entry: StreamGroupEntry): void {
+    if (!entry.group.isEmpty) return;
+    entry.committed.clear();
+    if (this.groups.get(entry.group.name) === entry) this.groups.delete(entry.group.name);
+  }
+
   all(): StreamGroupEntry[] {
     return [...this.groups.values()];
   }
@@ -154,11 +161,23 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
     return { memberId, ...this.assignment(entry, memberId) };
   }
 
-  /** A heartbeat: the member is alive and gives up what it was asked to revoke. */
-  heartbeat(groupName: string, memberId: string): AssignmentAnswer {
+  /**
+   * A heartbeat: the member is alive. With `owned` (the partitions it still reads), it gives up
+   * every partition it was asked to revoke that the list does not name; without, nothing moves.
+   */
+  heartbeat(
+    groupName: string,
+    memberId: string,
+    owned?: readonly AssignedPartition[],
+  ): AssignmentAnswer {
     const entry = this.get(groupName);
     this.member(entry, memberId);
-    this.acknowledge(entry, memberId);
+    this.refresh(entry);
+    const keys = owned?.flatMap((p) => {
+      const topic = this.topics.find(p.topic);
+      return topic ? [groupPartitionKey({ topicId: topic.id, partition: p.partition })] : [];
+    });
+    this.apply(entry, entry.group.heartbeat(memberId, this.clock.now(), keys));
     return this.assignment(entry, memberId);
   }
 
@@ -167,10 +186,13 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
     this.apply(entry, entry.group.leave(memberId));
   }
 
-  /** Notices changed partition counts or topics, then applies the member's acknowledgement. */
+  /**
+   * The member polled again (it finished the batch it was given): notices changed partition
+   * counts or topics, then hands over every partition it was asked to revoke.
+   */
   acknowledge(entry: StreamGroupEntry, memberId: string): void {
     this.refresh(entry);
-    this.apply(entry, entry.group.heartbeat(memberId, this.clock.now()));
+    this.apply(entry, entry.group.polled(memberId, this.clock.now()));
   }
 
   /** Rebalances if a subscribed topic grew, was deleted or was created again. */

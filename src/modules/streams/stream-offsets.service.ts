@@ -13,7 +13,7 @@ import { GroupMember } from './domain/group-member';
 import { comparePartitions, GroupPartition, groupPartitionKey } from './domain/group-partition';
 import { resetOffset } from './domain/offset-reset';
 import { StreamGroupEntry, StreamGroupsService } from './stream-groups.service';
-import type { GroupView, OffsetBody, ResetBody } from './streams.schemas';
+import type { GroupList, GroupView, OffsetBody, ResetBody } from './streams.schemas';
 
 interface OffsetWrite {
   partition: GroupPartition;
@@ -171,6 +171,49 @@ export class StreamOffsetsService implements OnModuleInit {
         };
       }),
     };
+  }
+
+  /** Every group (members or committed offsets) with its member count, topics and total lag. */
+  list(): GroupList {
+    const topicsById = this.topicsById();
+    const groups = this.groups
+      .all()
+      .map((entry) => {
+        const topics = new Set(entry.group.subscribedTopics());
+        let lag = 0;
+        for (const c of entry.committed.values()) {
+          const topic = topicsById.get(c.topicId);
+          const bounds = topic && this.topicStore.partitionState(c.topicId, c.partition);
+          if (!topic || !bounds) continue;
+          topics.add(topic.name);
+          lag += Math.max(0, bounds.logEndOffset - c.offset);
+        }
+        return {
+          group: entry.group.name,
+          generation: entry.group.generation,
+          members: entry.group.memberIds().length,
+          topics: [...topics].sort(),
+          lag,
+        };
+      })
+      .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+    return { groups };
+  }
+
+  /**
+   * Deletes a group and its committed offsets: `GROUP_NOT_FOUND` when it has neither members
+   * nor committed offsets, `GROUP_NOT_EMPTY` while it has members (as Kafka's DeleteGroups).
+   */
+  deleteGroup(groupName: string): void {
+    const entry = this.groups.get(groupName);
+    if (!entry.group.isEmpty) {
+      throw new BrokerError(
+        ErrorCode.GROUP_NOT_EMPTY,
+        `Consumer group '${groupName}' has ${entry.group.memberIds().length} members; they must leave first`,
+      );
+    }
+    this.db.transaction(() => this.store.deleteGroup(groupName));
+    this.groups.forget(entry);
   }
 
   private write(entry: StreamGroupEntry, writes: readonly OffsetWrite[]): void {

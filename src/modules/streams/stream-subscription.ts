@@ -20,7 +20,8 @@ export interface StreamSubscriptionServices {
 /**
  * A WebSocket member of a streaming consumer group (a pushed member). It is sent an
  * `assignment` frame on every change of its partitions, then `records` frames in offset order
- * per partition as records are produced, never more records than the credit granted. Its
+ * per partition as records are produced, never more records than the credit granted, and none
+ * while the socket's unsent bytes are above their bound (WEIR_WS_MAX_BUFFERED_BYTES). Its
  * `commit` frames commit on its current assignment. Closing it (unsubscribe or a closed
  * socket) is a leave: its partitions go to other members at once.
  */
@@ -29,6 +30,9 @@ export class StreamSubscription implements Subscription {
   private credit: number;
   private started = false;
   private closed = false;
+  /** Resolves when the subscription closes: ends a wait for the socket to drain. */
+  private readonly closing: Promise<void>;
+  private markClosing: () => void = () => undefined;
   private pumping: Promise<void> = Promise.resolve();
 
   constructor(
@@ -40,6 +44,7 @@ export class StreamSubscription implements Subscription {
     private readonly services: StreamSubscriptionServices,
   ) {
     this.credit = credit;
+    this.closing = new Promise((resolve) => (this.markClosing = resolve));
   }
 
   /** Starts pushing; called once the `subscribed` answer has been sent. */
@@ -81,6 +86,7 @@ export class StreamSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markClosing();
     this.services.groups.wake(this.entry.group.name, this.memberId);
     await this.pumping;
     this.leave();
@@ -97,6 +103,9 @@ export class StreamSubscription implements Subscription {
       const member = this.entry.group.member(this.memberId);
       if (!member) break;
       try {
+        // credit alone does not bound the socket's memory; an unsubscribe ends the wait
+        await Promise.race([this.session.whenWritable(), this.closing]);
+        if (this.closed) break;
         const records = consumer.readForPush(this.entry, member, this.credit);
         if (records.length > 0) {
           this.credit -= records.length;

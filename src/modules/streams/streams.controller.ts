@@ -9,8 +9,10 @@ import {
   assignmentAnswerSchema,
   commitAnswerSchema,
   commitSchema,
+  groupListSchema,
   groupParamsSchema,
   groupViewSchema,
+  heartbeatSchema,
   joinAnswerSchema,
   joinSchema,
   memberParamsSchema,
@@ -21,7 +23,9 @@ import {
 import type {
   AssignmentAnswer,
   CommitBody,
+  GroupList,
   GroupView,
+  HeartbeatBody,
   JoinAnswer,
   JoinBody,
   OffsetBody,
@@ -70,12 +74,14 @@ export class StreamsController {
   @Post(':group/members/:memberId/heartbeat')
   @HttpCode(200)
   @Route({
-    summary: "Keep the member's session alive and learn its assignment",
+    summary:
+      "Keep the member's session alive and learn its assignment; hands over revoked partitions `owned` no longer names",
     params: memberParamsSchema,
+    body: heartbeatSchema,
     response: assignmentAnswerSchema,
   })
-  heartbeat(@Param() params: MemberParams): AssignmentAnswer {
-    return this.groups.heartbeat(params.group, params.memberId);
+  heartbeat(@Param() params: MemberParams, @Body() body: HeartbeatBody): AssignmentAnswer {
+    return this.groups.heartbeat(params.group, params.memberId, body.owned);
   }
 
   @Delete(':group/members/:memberId')
@@ -113,6 +119,26 @@ export class StreamsController {
   })
   reset(@Param('group') group: string, @Body() body: ResetBody): GroupView {
     return this.offsets.reset(group, body);
+  }
+
+  @Get()
+  @Route({
+    summary: 'List the streaming consumer groups with their members, topics and total lag',
+    response: groupListSchema,
+  })
+  list(): GroupList {
+    return this.offsets.list();
+  }
+
+  @Delete(':group')
+  @HttpCode(204)
+  @Route({
+    summary: 'Delete a group without members and its committed offsets',
+    params: groupParamsSchema,
+    status: 204,
+  })
+  delete(@Param('group') group: string): void {
+    this.offsets.deleteGroup(group);
   }
 
   @Get(':group')

@@ -37,6 +37,21 @@ export const pollSchema = z
   .strict();
 export type PollBody = z.infer<typeof pollSchema>;
 
+/** A partition, as assignments and `owned` lists name it. */
+export const topicPartitionSchema = z.object({ topic: z.string(), partition: integer }).strict();
+
+export const heartbeatSchema = z
+  .object({
+    /**
+     * The partitions the member still reads (it is processing their records). A revoked
+     * partition is handed over when this list no longer names it; without the list the heartbeat
+     * only keeps the member alive.
+     */
+    owned: z.array(topicPartitionSchema).optional(),
+  })
+  .strict();
+export type HeartbeatBody = z.infer<typeof heartbeatSchema>;
+
 /** An offset to commit: the next offset to read in that partition. */
 export const offsetSchema = z
   .object({ topic: z.string(), partition: integer, offset: integer })
@@ -46,7 +61,10 @@ export type OffsetBody = z.infer<typeof offsetSchema>;
 export const commitSchema = z
   .object({
     memberId: memberIdSchema,
-    /** The generation of the member's last poll, heartbeat or join answer. */
+    /**
+     * The generation of the member's last poll, heartbeat or join answer. The commit is refused
+     * only if the member lost a partition since (or does not own it).
+     */
     generation: integer,
     offsets: z.array(offsetSchema).min(1),
   })
@@ -105,6 +123,23 @@ export const groupViewSchema = z.object({
   ),
 });
 export type GroupView = z.infer<typeof groupViewSchema>;
+
+/** `GET /streams/groups`: one line per group. */
+export const groupListSchema = z.object({
+  groups: z.array(
+    z.object({
+      group: z.string(),
+      generation: z.number().int(),
+      /** Number of members. */
+      members: z.number().int(),
+      /** Topics the members subscribe to or the group has committed offsets in, sorted. */
+      topics: z.array(z.string()),
+      /** Sum of the lag of the partitions with a committed offset. */
+      lag: z.number().int(),
+    }),
+  ),
+});
+export type GroupList = z.infer<typeof groupListSchema>;
 
 /** `subscribe` in mode `stream`. */
 export const subscribeStreamFrameSchema = z

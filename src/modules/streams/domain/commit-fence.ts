@@ -14,9 +14,16 @@ export type CommitVerdict =
   | { ok: false; code: CommitRefusal; message: string; partitions?: AssignedPartition[] };
 
 /**
- * The fence on commits: only a current member, naming the group's current generation, may
- * commit, and only partitions it owns now. A member that lost a partition in a rebalance (a
- * zombie) is refused, so it cannot move the committed offset under the new owner.
+ * The fence on commits, per member (KIP-848's member epoch): a member may commit a partition
+ * while it owns it and has owned it without a break since the generation the commit names, the
+ * generation it last learned. A rebalance that takes nothing from the member never makes its
+ * commits fail; a member that lost a partition in a rebalance (a zombie) is refused, so it cannot
+ * move the committed offset under the new owner.
+ *
+ * - `MEMBER_NOT_FOUND`: the member left or its session expired.
+ * - `NOT_PARTITION_OWNER`: the member does not own a partition now.
+ * - `STALE_GENERATION`: the generation is not one the group has reached, or the member lost a
+ *   partition and got it back after that generation (what it read before may be stale).
  *
  * @param generation the generation the commit names; undefined for a pushed member's commit,
  *   which the broker makes on the member's current assignment
@@ -34,13 +41,6 @@ export function fenceCommit(
       message: `Group '${group.name}' has no member '${memberId}'; join again`,
     };
   }
-  if (generation !== undefined && generation !== group.generation) {
-    return {
-      ok: false,
-      code: 'STALE_GENERATION',
-      message: `Generation ${generation} is stale: group '${group.name}' is in generation ${group.generation}; poll or heartbeat to learn it`,
-    };
-  }
   const foreign = partitions.filter((p) => group.ownerOf(groupPartitionKey(p)) !== memberId);
   if (foreign.length > 0) {
     const names = toAssignment(foreign);
@@ -49,6 +49,22 @@ export function fenceCommit(
       code: 'NOT_PARTITION_OWNER',
       message: `Member '${memberId}' does not own ${names.map((p) => `${p.topic}/${p.partition}`).join(', ')}`,
       partitions: names,
+    };
+  }
+  if (generation === undefined) return { ok: true };
+  const regained = partitions.filter(
+    (p) => (group.ownedSinceGeneration(groupPartitionKey(p)) ?? 0) > generation,
+  );
+  if (generation > group.generation || regained.length > 0) {
+    const names = toAssignment(regained);
+    return {
+      ok: false,
+      code: 'STALE_GENERATION',
+      message:
+        generation > group.generation
+          ? `Generation ${generation} is unknown: group '${group.name}' is in generation ${group.generation}`
+          : `Generation ${generation} is stale for ${names.map((p) => `${p.topic}/${p.partition}`).join(', ')}: member '${memberId}' got them again later; poll or heartbeat to learn the generation`,
+      ...(names.length > 0 ? { partitions: names } : {}),
     };
   }
   return { ok: true };

@@ -25,18 +25,62 @@ describe('consumer group', () => {
     expect(group.owned('a')).toHaveLength(6);
   });
 
-  it('moves a partition to a new member only after its owner acknowledged on a heartbeat', () => {
+  it('moves a partition to a new member only after its owner polled again', () => {
     const group = new ConsumerGroup('g');
     group.join('a', settings(), 0, six);
     const joined = group.join('b', settings(), 0, six);
     expect(joined.generation).toBe(2);
     expect(group.owned('a')).toHaveLength(6);
     expect(group.owned('b')).toHaveLength(0);
-    expect(group.heartbeat('b', 1).changed).toBe(false);
+    expect(group.polled('b', 1).changed).toBe(false);
 
-    const acknowledged = group.heartbeat('a', 1);
+    const acknowledged = group.polled('a', 1);
     expect(acknowledged).toMatchObject({ generation: 3, changed: true, reassigned: ['a', 'b'] });
     expect(counts(group)).toEqual([3, 3]);
+  });
+
+  it('keeps a revoked partition with its owner while it heartbeats without owned', () => {
+    const group = new ConsumerGroup('g');
+    group.join('a', settings(), 0, six);
+    group.join('b', settings(), 0, six);
+    for (let nowMs = 1_000; nowMs < SESSION_MS * 3; nowMs += 1_000) {
+      expect(group.heartbeat('a', nowMs).changed).toBe(false);
+      group.heartbeat('b', nowMs);
+      group.expireSessions(nowMs);
+    }
+    expect(counts(group)).toEqual([6, 0]);
+  });
+
+  it('keeps the revoked partitions a heartbeat lists in owned and hands over the others', () => {
+    const group = new ConsumerGroup('g');
+    group.join('a', settings(), 0, six);
+    group.join('b', settings(), 0, six);
+    const all = ownedKeys(group, 'a');
+    expect(group.heartbeat('a', 1, all).changed).toBe(false);
+    expect(ownedKeys(group, 'a')).toEqual(all);
+
+    const change = group.heartbeat('a', 2, ['1:3']); // 1:3 is revoked; it still reads it
+    expect(change).toMatchObject({ changed: true, reassigned: ['a', 'b'] });
+    expect(ownedKeys(group, 'a')).toEqual(['1:0', '1:1', '1:2', '1:3']);
+    expect(ownedKeys(group, 'b')).toEqual(['1:4', '1:5']);
+
+    group.heartbeat('a', 3, []);
+    expect(counts(group)).toEqual([3, 3]);
+  });
+
+  it('remembers the generation in which the owner got each partition', () => {
+    const group = new ConsumerGroup('g');
+    group.join('a', settings(), 0, six);
+    group.join('b', settings(), 0, six);
+    group.polled('a', 0);
+    const handedOver = group.generation;
+    for (const key of ownedKeys(group, 'a')) expect(group.ownedSinceGeneration(key)).toBe(1);
+    for (const key of ownedKeys(group, 'b')) {
+      expect(group.ownedSinceGeneration(key)).toBe(handedOver);
+    }
+    group.leave('b');
+    expect(group.ownedSinceGeneration('1:5')).toBe(group.generation);
+    expect(group.ownedSinceGeneration('1:0')).toBe(1);
   });
 
   it('spreads six partitions two each over three members', () => {
@@ -63,7 +107,7 @@ describe('consumer group', () => {
     group.join('a', settings(), 0, six);
     group.join('b', settings(), 5_000, six);
     expect(group.owned('b')).toHaveLength(0);
-    group.heartbeat('b', 9_000);
+    group.polled('b', 9_000);
     group.expireSessions(SESSION_MS);
     expect(group.owned('b')).toHaveLength(6);
   });
@@ -105,7 +149,9 @@ describe('consumer group', () => {
       nowMs += Math.floor(random() * 3000);
       if (roll < 0.2) group.join(id, settings(), nowMs, six);
       else if (roll < 0.3) group.leave(id);
-      else if (roll < 0.9) group.heartbeat(id, nowMs);
+      else if (roll < 0.5) group.heartbeat(id, nowMs);
+      else if (roll < 0.7) group.heartbeat(id, nowMs, ownedKeys(group, id).slice(0, 1));
+      else if (roll < 0.9) group.polled(id, nowMs);
       else group.expireSessions(nowMs);
 
       const owners = group.memberIds().flatMap((m) => ownedKeys(group, m));
@@ -129,9 +175,9 @@ describe('consumer group', () => {
     const both = [...six, ...partitionsOf('u', 2, 2)];
     group.join('a', settings({ topics: ['t', 'u'] }), 0, both);
     group.join('b', settings({ topics: ['t', 'u'] }), 0, both);
-    group.heartbeat('a', 0);
+    group.polled('a', 0);
     group.join('a', settings({ topics: ['u'] }), 0, both);
-    group.heartbeat('b', 0);
+    group.polled('b', 0);
     expect(group.owned('a').map((p) => p.topic)).toEqual(['u', 'u']);
     expect(group.owned('b').map((p) => p.topic)).toEqual(['t', 't', 't', 't', 't', 't']);
   });
@@ -167,7 +213,7 @@ describe('consumer group', () => {
     group.resetPositions(['1:0']);
     expect(group.unpositioned().map((u) => groupPartitionKey(u.partition))).toEqual(['1:0']);
     group.join('b', settings(), 0, six);
-    group.heartbeat('a', 0);
+    group.polled('a', 0);
     const positioned = ownedKeys(group, 'a').filter((k) => a.position(k) !== undefined);
     expect(positioned).toEqual(ownedKeys(group, 'a').filter((k) => k !== '1:0'));
     expect(group.unpositioned().filter((u) => u.member.memberId === 'b')).toHaveLength(3);

@@ -24,6 +24,8 @@ interface PendingChange {
   membership: boolean;
   reassigned: Set<string>;
   removed: string[];
+  /** Partition keys that got a new owner. */
+  given: Set<string>;
 }
 
 /**
@@ -34,9 +36,13 @@ interface PendingChange {
  * - The generation moves with every membership change and every change of owner, so one
  *   generation names one fixed assignment.
  * - A membership change computes a new target with the sticky assignor. A partition whose
- *   target is another member moves only once its owner acknowledged the revocation (a polling
- *   member's next heartbeat or poll; at once for a pushed member) or left, or its session expired.
- *   Until then it stays with its owner, which may still commit it.
+ *   target is another member moves only once its owner said it stopped reading it (a polling
+ *   member's next poll, or a heartbeat whose `owned` list no longer names it; at once for a
+ *   pushed member), or left, or its session expired. A heartbeat without `owned` only keeps the
+ *   member alive. Until then the partition stays with its owner, which may still commit it.
+ * - Each owned partition remembers the generation in which its owner got it, so that commits
+ *   are fenced per member (KIP-848's member epoch): a rebalance that takes nothing from a member
+ *   leaves its commits valid.
  *
  * Time is an argument (`nowMs`); the group has no timers and does no I/O.
  */
@@ -48,6 +54,8 @@ export class ConsumerGroup {
   private partitionByKey = new Map<string, GroupPartition>();
   private target = new Map<string, string>();
   private readonly owners = new Map<string, string>();
+  /** The generation in which each partition's current owner got it. */
+  private readonly ownedSince = new Map<string, number>();
 
   constructor(readonly name: string) {}
 
@@ -86,6 +94,11 @@ export class ConsumerGroup {
 
   ownerOf(key: string): string | undefined {
     return this.owners.get(key);
+  }
+
+  /** The generation in which the current owner of `key` got it; undefined without an owner. */
+  ownedSinceGeneration(key: string): number | undefined {
+    return this.ownedSince.get(key);
   }
 
   /** The partitions `memberId` owns now, sorted. */
@@ -145,14 +158,23 @@ export class ConsumerGroup {
     });
   }
 
-  /** The member is alive; it gives up every partition it was asked to revoke. */
-  heartbeat(memberId: string, nowMs: number): GroupChange {
+  /**
+   * The member is alive. With `owned` (the keys of the partitions it still reads), it gives up
+   * every partition it was asked to revoke that the list does not name; without `owned` it only
+   * keeps its session (a client heartbeats while it processes a batch).
+   */
+  heartbeat(memberId: string, nowMs: number, owned?: Iterable<string>): GroupChange {
     return this.change((pending) => {
       const member = this.members.get(memberId);
       if (!member) return;
       member.touch(nowMs);
-      this.acknowledge(member, pending);
+      if (owned !== undefined) this.acknowledge(member, pending, new Set(owned));
     });
+  }
+
+  /** The member polled again: it finished its batch and gives up every revoked partition. */
+  polled(memberId: string, nowMs: number): GroupChange {
+    return this.heartbeat(memberId, nowMs, []);
   }
 
   /** Removes every member whose session expired at `nowMs`. */
@@ -194,10 +216,18 @@ export class ConsumerGroup {
   }
 
   private change(work: (pending: PendingChange) => void): GroupChange {
-    const pending: PendingChange = { membership: false, reassigned: new Set(), removed: [] };
+    const pending: PendingChange = {
+      membership: false,
+      reassigned: new Set(),
+      removed: [],
+      given: new Set(),
+    };
     work(pending);
     const changed = pending.membership || pending.reassigned.size > 0;
     if (changed) this.currentGeneration++;
+    for (const key of pending.given) {
+      if (this.owners.has(key)) this.ownedSince.set(key, this.currentGeneration);
+    }
     return {
       generation: this.currentGeneration,
       changed,
@@ -253,10 +283,17 @@ export class ConsumerGroup {
     }
   }
 
-  /** Hands over every partition `member` owns whose target is another member. */
-  private acknowledge(member: GroupMember, pending: PendingChange): void {
+  /**
+   * Hands over every partition `member` owns whose target is another member, except those it
+   * says it still reads.
+   */
+  private acknowledge(
+    member: GroupMember,
+    pending: PendingChange,
+    stillRead: ReadonlySet<string> = new Set(),
+  ): void {
     for (const [key, owner] of [...this.owners]) {
-      if (owner !== member.memberId) continue;
+      if (owner !== member.memberId || stillRead.has(key)) continue;
       const wanted = this.target.get(key);
       if (wanted !== owner) this.setOwner(key, wanted, pending);
     }
@@ -271,9 +308,11 @@ export class ConsumerGroup {
     }
     if (memberId === undefined) {
       this.owners.delete(key);
+      this.ownedSince.delete(key);
       return;
     }
     this.owners.set(key, memberId);
+    pending.given.add(key);
     this.members.get(memberId)?.forget(key);
     pending.reassigned.add(memberId);
   }
