@@ -65,7 +65,10 @@ export interface LogStorage {
    */
   append(batches: readonly PartitionAppend[]): Promise<number[]>;
 
-  /** Up to `maxRecords` records (and about `maxBytes`, at least one) from `fromOffset` on. */
+  /**
+   * Up to `maxRecords` records from `fromOffset` on, stopping before the record that would take
+   * the sum of their `sizeBytes` past `maxBytes`, but always at least one.
+   */
   readPage(
     topicId: number,
     partition: number,
@@ -89,10 +92,14 @@ export interface LogStorage {
   ): Promise<RecordSummary[]>;
 
   /**
-   * Deletes every record below `newStartOffset` (never above the log end) and the dead-letter
-   * index rows below it; resolves with the new bounds.
+   * Deletes every record below `newStartOffset` (never above the log end, never moving the log
+   * start back) and the dead-letter index rows below it; resolves with the new bounds.
    */
-  truncateHead(topicId: number, partition: number, newStartOffset: number): Promise<PartitionBounds>;
+  truncateHead(
+    topicId: number,
+    partition: number,
+    newStartOffset: number,
+  ): Promise<PartitionBounds>;
 
   /** The offset of the first record whose timestamp is at or after `timestampMs`, if any. */
   offsetAtTime(topicId: number, partition: number, timestampMs: number): Promise<number | null>;

@@ -1,0 +1,42 @@
+import { encodeWireRecord } from '../../src/common/record-wire';
+import { SqliteStorage } from '../../src/persistence/sqlite/sqlite-storage';
+import { tsEngineWorker } from './ts-bootstrap';
+
+/**
+ * A child process for the engine-thread crash test: opens `WEIR_CRASH_FILE`, then appends to
+ * topic `crash` (2 partitions) forever with 8 appends in flight, printing one line per
+ * acknowledged append: `ack <partition> <baseOffset> <count> <firstSequence>`. The test kills it
+ * with SIGKILL; stdout is a pipe, written synchronously, so a printed ack was acknowledged.
+ */
+async function main(): Promise<void> {
+  const file = process.env.WEIR_CRASH_FILE;
+  if (!file) throw new Error('WEIR_CRASH_FILE is not set');
+  const storage = await SqliteStorage.open({ file, sync: 'normal', worker: tsEngineWorker() });
+  const topic = await storage.catalogue.createTopic(
+    'crash',
+    2,
+    { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 1 << 20 },
+    Date.now(),
+  );
+  process.stdout.write(`ready ${topic.id}\n`);
+  let sequence = 0;
+  const producer = async (id: number): Promise<void> => {
+    for (;;) {
+      const partition = id % 2;
+      const count = 1 + (sequence % 50);
+      const first = sequence;
+      sequence += count;
+      const records = Array.from({ length: count }, (_x, i) =>
+        encodeWireRecord({ key: `p${id}`, value: { seq: first + i } }, Date.now()),
+      );
+      const [base] = await storage.log.append([{ topicId: topic.id, partition, records }]);
+      process.stdout.write(`ack ${partition} ${base} ${count} ${first}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, (_x, id) => producer(id)));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
