@@ -8,8 +8,11 @@ import { SqliteStorage } from '../src/persistence/sqlite/sqlite-storage';
 /**
  * The storage port against the raw better-sqlite3 ceiling, in one run: appends `TOTAL` 256-byte
  * records in batches of `BATCH` through `SqliteStorage` (engine thread) and through a plain
- * insert loop on this thread (`BATCH`-row transactions), then reads them back in pages of `PAGE`
- * both ways. Prints one JSON object per line. Run compiled, so that the adapter finds its
+ * insert loop on this thread (`BATCH`-row transactions, one row per statement, the value as JSON
+ * text), then reads them back in pages of `PAGE` both ways (raw: keyset pages of row arrays;
+ * port: `readPage` answered across threads, then served as one JSON Buffer with `servePage`).
+ * The port's appends include building each record's fragment (`encodeWireRecord`) unless the
+ * scenario says the fragments were built before. Prints one JSON object per line. Run compiled, so that the adapter finds its
  * `engine-worker.js` beside itself as in production:
  *
  *   npx tsc bench/storage-port.ts src/persistence/sqlite/engine-worker.ts --outDir dist/bench-port \
@@ -32,10 +35,10 @@ function rawCeiling(file: string): { append: number; read: number } {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(`CREATE TABLE records (topic_id INTEGER NOT NULL, partition INTEGER NOT NULL,
-    record_offset INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, key BLOB, value BLOB,
+    record_offset INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, key BLOB, value TEXT,
     size INTEGER NOT NULL, PRIMARY KEY (topic_id, partition, record_offset)) WITHOUT ROWID`);
   const insert = db.prepare('INSERT INTO records VALUES (1, 0, ?, ?, NULL, ?, ?)');
-  const value = Buffer.from(JSON.stringify(VALUE));
+  const value = JSON.stringify(VALUE);
   const insertMany = db.transaction((from: number) => {
     const now = Date.now();
     for (let i = 0; i < BATCH; i++) insert.run(from + i, now, value, value.length);

@@ -12,13 +12,28 @@ interface Ack {
   first: number;
 }
 
+/** Offsets `[first, last]` of a partition acknowledged in the share group. */
+interface StateAck {
+  partition: number;
+  first: number;
+  last: number;
+}
+
+interface Acknowledged {
+  appends: Ack[];
+  states: StateAck[];
+}
+
+/** `RecordState.ACKNOWLEDGED` of the queues domain. */
+const ACKNOWLEDGED = 2;
+
 const CHILD = join(__dirname, '..', 'support', 'storage-crash-child.ts');
 
 /**
  * Runs the crash child until it has printed `acks` acknowledgements, then SIGKILLs it while its
  * engine thread is committing the appends still in flight. Resolves with what it acknowledged.
  */
-function produceUntilKilled(file: string, acks: number, timeoutMs = 30_000): Promise<Ack[]> {
+function produceUntilKilled(file: string, acks: number, timeoutMs = 30_000): Promise<Acknowledged> {
   const child = spawn(process.execPath, ['-e', tsBootstrap(CHILD)], {
     cwd: join(__dirname, '..', '..'),
     env: { PATH: process.env.PATH ?? '', WEIR_CRASH_FILE: file },
@@ -26,6 +41,7 @@ function produceUntilKilled(file: string, acks: number, timeoutMs = 30_000): Pro
   });
   return new Promise((resolve, reject) => {
     const acknowledged: Ack[] = [];
+    const states: StateAck[] = [];
     let buffered = '';
     let errors = '';
     let killed = false;
@@ -44,14 +60,9 @@ function produceUntilKilled(file: string, acks: number, timeoutMs = 30_000): Pro
       buffered = lines.pop()!;
       for (const line of lines) {
         const [kind, ...fields] = line.split(' ');
-        if (kind !== 'ack') continue;
-        const [partition, base, count, first] = fields.map(Number) as [
-          number,
-          number,
-          number,
-          number,
-        ];
-        acknowledged.push({ partition, base, count, first });
+        const [partition, a, b, c] = fields.map(Number) as [number, number, number, number];
+        if (kind === 'ack') acknowledged.push({ partition, base: a, count: b, first: c });
+        else if (kind === 'state') states.push({ partition, first: a, last: b });
       }
       if (!killed && acknowledged.length >= acks) {
         killed = true;
@@ -60,7 +71,7 @@ function produceUntilKilled(file: string, acks: number, timeoutMs = 30_000): Pro
     });
     child.once('exit', (_code, signal) => {
       clearTimeout(timer);
-      if (signal === 'SIGKILL' && killed) resolve(acknowledged);
+      if (signal === 'SIGKILL' && killed) resolve({ appends: acknowledged, states });
       else
         reject(
           new Error(`child exited (${signal ?? 'no signal'}) before it was killed: ${errors}`),
@@ -75,9 +86,9 @@ describe('storage engine thread crash', () => {
   beforeEach(() => (dir = makeTempDir('weir-engine-crash-')));
   afterEach(() => dir.remove());
 
-  it('keeps every acknowledged record with dense offsets when the process is killed mid-commit', async () => {
+  it('keeps every acknowledged record and share ack, offsets dense, when killed mid-commit', async () => {
     const file = join(dir.path, 'weir.db');
-    const acknowledged = await produceUntilKilled(file, 300);
+    const { appends, states } = await produceUntilKilled(file, 300);
 
     const storage = await SqliteStorage.open({ file, sync: 'normal', worker: tsEngineWorker() });
     try {
@@ -98,11 +109,21 @@ describe('storage engine thread crash', () => {
         const seqAt = new Map(
           served(page).map((r) => [r.offset as number, (r.value as { seq: number }).seq]),
         );
-        for (const ack of acknowledged.filter((a) => a.partition === partition)) {
+        for (const ack of appends.filter((a) => a.partition === partition)) {
           for (let i = 0; i < ack.count; i++) expect(seqAt.get(ack.base + i)).toBe(ack.first + i);
         }
       }
-      expect(acknowledged.length).toBeGreaterThanOrEqual(300);
+      const [group] = await storage.catalogue.listShareGroups();
+      const shares = await storage.shares.load(group!.id);
+      for (const state of states) {
+        const runs = shares.find((p) => p.partition === state.partition)!.batches;
+        for (let offset = state.first; offset <= state.last; offset++) {
+          const run = runs.find((b) => b.firstOffset <= offset && offset <= b.lastOffset);
+          expect(run?.state).toBe(ACKNOWLEDGED);
+        }
+      }
+      expect(appends.length).toBeGreaterThanOrEqual(300);
+      expect(states.length).toBeGreaterThan(0);
     } finally {
       await storage.close();
     }

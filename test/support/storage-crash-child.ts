@@ -4,10 +4,15 @@ import { tsEngineWorker } from './ts-bootstrap';
 
 /**
  * A child process for the engine-thread crash test: opens `WEIR_CRASH_FILE`, then appends to
- * topic `crash` (2 partitions) forever with 8 appends in flight, printing one line per
- * acknowledged append: `ack <partition> <baseOffset> <count> <firstSequence>`. The test kills it
- * with SIGKILL; stdout is a pipe, written synchronously, so a printed ack was acknowledged.
+ * topic `crash` (2 partitions) forever with 8 producers in flight. Each acknowledged append is
+ * printed as `ack <partition> <baseOffset> <count> <firstSequence>`, then its records are
+ * acknowledged in share group `workers` (one state batch) and printed as
+ * `state <partition> <firstOffset> <lastOffset>`. The test kills it with SIGKILL; stdout is a
+ * pipe, written synchronously, so a printed line was answered.
  */
+/** `RecordState.ACKNOWLEDGED` of the queues domain. */
+const ACKNOWLEDGED = 2;
+
 async function main(): Promise<void> {
   const file = process.env.WEIR_CRASH_FILE;
   if (!file) throw new Error('WEIR_CRASH_FILE is not set');
@@ -18,7 +23,8 @@ async function main(): Promise<void> {
     { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 1 << 20 },
     Date.now(),
   );
-  process.stdout.write(`ready ${topic.id}\n`);
+  const group = await storage.catalogue.createShareGroup('workers', '{}', Date.now(), []);
+  process.stdout.write(`ready ${topic.id} ${group.id}\n`);
   let sequence = 0;
   const producer = async (id: number): Promise<void> => {
     for (;;) {
@@ -31,6 +37,34 @@ async function main(): Promise<void> {
       );
       const [base] = await storage.log.append([{ topicId: topic.id, partition, records }]);
       process.stdout.write(`ack ${partition} ${base} ${count} ${first}\n`);
+      const last = base! + count - 1;
+      await storage.shares.write(
+        [
+          {
+            groupId: group.id,
+            topicId: topic.id,
+            partition,
+            startOffset: 0,
+            endOffset: last + 1,
+            resetAll: false,
+            batches: [
+              {
+                firstOffset: base!,
+                lastOffset: last,
+                state: ACKNOWLEDGED,
+                deliveryCount: 1,
+                memberId: null,
+                token: null,
+                acquiredAtMs: null,
+                lockExpiresAtMs: null,
+                availableAtMs: null,
+              },
+            ],
+          },
+        ],
+        [],
+      );
+      process.stdout.write(`state ${partition} ${base} ${last}\n`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, (_x, id) => producer(id)));

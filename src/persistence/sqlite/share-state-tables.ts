@@ -50,6 +50,8 @@ export class ShareStateTables {
   private readonly insertRun: Statement;
   private readonly deleteLegacyRange: Statement;
   private readonly upsertPartition: Statement;
+  private readonly deleteRunsBelow: Statement;
+  private readonly deleteLegacyBelow: Statement;
 
   constructor(private readonly connection: BetterSqlite3.Database) {
     const c = connection;
@@ -75,6 +77,12 @@ export class ShareStateTables {
     );
     this.deleteLegacyRange = c.prepare(
       `DELETE FROM share_records WHERE ${where} AND record_offset >= ? AND record_offset <= ?`,
+    );
+    this.deleteRunsBelow = c.prepare(
+      `DELETE FROM share_state_batches WHERE ${where} AND first_offset < ?`,
+    );
+    this.deleteLegacyBelow = c.prepare(
+      `DELETE FROM share_records WHERE ${where} AND record_offset < ?`,
     );
     this.upsertPartition = c.prepare(
       `INSERT INTO share_partitions (group_id, topic_id, partition, start_offset, end_offset) VALUES (?, ?, ?, ?, ?)
@@ -167,24 +175,12 @@ export class ShareStateTables {
 
   /** Drops state below SPSO: whole runs below it, and the head of a run straddling it. */
   private dropBelow(g: number, t: number, p: number, startOffset: number): void {
-    const c = this.connection;
-    const where = 'group_id = ? AND topic_id = ? AND partition = ?';
     const straddling = this.containing.get(g, t, p, startOffset - 1);
-    c.prepare(`DELETE FROM share_state_batches WHERE ${where} AND first_offset < ?`).run(
-      g,
-      t,
-      p,
-      startOffset,
-    );
+    this.deleteRunsBelow.run(g, t, p, startOffset);
     if (straddling && straddling.last_offset >= startOffset) {
       this.insert(g, t, p, { ...toBatch(straddling), firstOffset: startOffset });
     }
-    c.prepare(`DELETE FROM share_records WHERE ${where} AND record_offset < ?`).run(
-      g,
-      t,
-      p,
-      startOffset,
-    );
+    this.deleteLegacyBelow.run(g, t, p, startOffset);
   }
 
   private insert(g: number, t: number, p: number, b: ShareStateBatch): void {
