@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWireRecord, servePage } from '../src/common/record-wire';
+import type { AppendRecord } from '../src/persistence/port/log-storage';
 import { SqliteStorage } from '../src/persistence/sqlite/sqlite-storage';
 
 /**
@@ -76,7 +77,7 @@ async function throughPort(file: string, inFlight: number, preEncoded: boolean) 
       const now = Date.now();
       return Array.from({ length: BATCH }, () => encodeWireRecord({ value: VALUE }, now));
     };
-    const ready = preEncoded ? Array.from({ length: TOTAL / BATCH }, encode) : [];
+    const ready: AppendRecord[][] = preEncoded ? Array.from({ length: TOTAL / BATCH }, encode) : [];
     let claimed = 0;
     let start = process.hrtime.bigint();
     const producer = async (): Promise<void> => {
@@ -88,6 +89,7 @@ async function throughPort(file: string, inFlight: number, preEncoded: boolean) 
     };
     await Promise.all(Array.from({ length: inFlight }, () => producer()));
     const append = rate(claimed, start);
+    ready.length = 0; // so that the reads do not pay for marking 200k retained records
     start = process.hrtime.bigint();
     let read = 0;
     let servedBytes = 0;
