@@ -95,4 +95,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (topic_id, partition, record_offset)
   ) WITHOUT ROWID;
   `,
+  // 5: the storage port: records keep the JSON fragment they are served as (`wire`; rows without
+  // it are served from the legacy columns), and share state is kept as runs of offsets
+  `
+  ALTER TABLE records ADD COLUMN wire TEXT;
+  CREATE TABLE share_state_batches (
+    group_id INTEGER NOT NULL,
+    topic_id INTEGER NOT NULL,
+    partition INTEGER NOT NULL,
+    first_offset INTEGER NOT NULL,
+    last_offset INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    delivery_count INTEGER NOT NULL,
+    member_id TEXT,
+    token TEXT,
+    acquired_at_ms INTEGER,
+    lock_expires_at_ms INTEGER,
+    available_at_ms INTEGER,
+    PRIMARY KEY (group_id, topic_id, partition, first_offset)
+  ) WITHOUT ROWID;
+  CREATE INDEX share_state_batches_by_partition ON share_state_batches (topic_id, partition);
+  `,
 ];

@@ -65,7 +65,10 @@ export interface LogStorage {
    */
   append(batches: readonly PartitionAppend[]): Promise<number[]>;
 
-  /** Up to `maxRecords` records (and about `maxBytes`, at least one) from `fromOffset` on. */
+  /**
+   * Up to `maxRecords` records from `fromOffset` on, stopping before the record that would take
+   * the sum of their `sizeBytes` past `maxBytes`, but always at least one.
+   */
   readPage(
     topicId: number,
     partition: number,
@@ -89,8 +92,8 @@ export interface LogStorage {
   ): Promise<RecordSummary[]>;
 
   /**
-   * Deletes every record below `newStartOffset` (never above the log end) and the dead-letter
-   * index rows below it; resolves with the new bounds.
+   * Deletes every record below `newStartOffset` (never above the log end, never moving the log
+   * start back) and the dead-letter index rows below it; resolves with the new bounds.
    */
   truncateHead(
     topicId: number,

@@ -47,7 +47,10 @@ export interface StoredSharePartition {
 
 /**
  * A dead-letter copy to append in the same transaction as the archive that causes it: the
- * source record's key, value and headers (`weir-dlq-*` headers dropped) plus `lineage`.
+ * source record's key, value and headers (`weir-dlq-*` headers dropped) plus `lineage`, then
+ * `weir-dlq-source-timestamp` (the source record's timestamp, which only the transaction reads).
+ * Its timestamp is `deadLetteredAtMs`. A source record already gone is copied as null key and
+ * value with the lineage alone.
  */
 export interface DeadLetterAppend {
   source: { topicId: number; partition: number; offset: number; topicName: string };

@@ -1,0 +1,96 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { DatabaseOptions } from '../database';
+import type { PartitionAppend, RecordPage } from '../port/log-storage';
+import { EngineGroupCommit, type WriteOutcome } from './engine-group-commit';
+import {
+  PAGE_OPERATIONS,
+  pageTransferList,
+  toWireError,
+  unpackAppend,
+  type EngineMessage,
+  type EngineRequest,
+  type PackedAppend,
+} from './engine-messages';
+import { SqliteEngine, WRITE_OPERATIONS, type EngineOperation } from './sqlite-engine';
+
+/**
+ * The engine's thread: owns the connection and the `SqliteEngine`. Reads run as they arrive,
+ * between transactions; writes are queued and committed together on the next turn of this
+ * thread's event loop (group commit), a chunk per turn; each is answered after its COMMIT.
+ */
+function serve(port: NonNullable<typeof parentPort>, options: DatabaseOptions): void {
+  let engine: SqliteEngine;
+  try {
+    engine = new SqliteEngine(options);
+  } catch (error) {
+    port.postMessage({ type: 'failed', error: toWireError(error) } satisfies EngineMessage);
+    return;
+  }
+  const commits = new EngineGroupCommit(engine.db);
+  let scheduled = false;
+
+  const answer = (id: number, operation: string, outcome: WriteOutcome): void => {
+    if (!outcome.ok) {
+      const message: EngineMessage = {
+        type: 'answer',
+        id,
+        ok: false,
+        error: toWireError(outcome.error),
+      };
+      port.postMessage(message);
+      return;
+    }
+    const message: EngineMessage = { type: 'answer', id, ok: true, value: outcome.value };
+    if (PAGE_OPERATIONS.has(operation)) {
+      port.postMessage(message, pageTransferList(outcome.value as RecordPage));
+    } else port.postMessage(message);
+  };
+
+  const commitStep = (): void => {
+    scheduled = commits.commitNext();
+    if (scheduled) setImmediate(commitStep);
+  };
+
+  const run = (operation: EngineOperation, args: unknown[]) => () =>
+    (engine[operation] as (...a: unknown[]) => unknown).apply(engine, args);
+
+  port.on('message', (request: EngineRequest) => {
+    const { id, operation } = request;
+    // An append crosses packed into columns (see `packAppend`).
+    const args =
+      operation === 'append' ? [unpackAppend(request.args[0] as PackedAppend)] : request.args;
+    if (operation === 'close') {
+      commits.commitAll();
+      engine.close();
+      // The main thread terminates this thread once it has the answer.
+      answer(id, operation, { ok: true, value: undefined });
+      return;
+    }
+    const work = run(operation as EngineOperation, args);
+    if (!WRITE_OPERATIONS.has(operation as EngineOperation)) {
+      let outcome: WriteOutcome;
+      try {
+        outcome = { ok: true, value: work() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      answer(id, operation, outcome);
+      return;
+    }
+    commits.enqueue(work, weightOf(operation, args), (outcome) => answer(id, operation, outcome));
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(commitStep);
+    }
+  });
+  port.postMessage({ type: 'ready' } satisfies EngineMessage);
+}
+
+/** Records count towards a transaction's size; other writes count one. */
+function weightOf(operation: string, args: unknown[]): number {
+  if (operation !== 'append') return 1;
+  const batches = args[0] as readonly PartitionAppend[];
+  return batches.reduce((sum, b) => sum + b.records.length, 0);
+}
+
+if (parentPort) serve(parentPort, workerData as DatabaseOptions);
