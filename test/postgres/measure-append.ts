@@ -33,11 +33,12 @@ const batches: AppendRecord[][] = Array.from({ length: BATCHES }, (_, b) =>
   Array.from({ length: BATCH }, (_, i) => makeRecord(b * BATCH + i)),
 );
 
-async function throughStorage(url: string, inFlight: number): Promise<number> {
+/** Appends every batch with `inFlight` appenders, appender k writing to partition k % partitions. */
+async function throughStorage(url: string, inFlight: number, partitions: number): Promise<number> {
   const storage = await PostgresStorage.open({ urls: [url], poolSize: Math.max(2, inFlight) });
   const topic = await storage.catalogue.createTopic(
-    `bench-${inFlight}`,
-    1,
+    'bench',
+    partitions,
     {
       retentionMs: -1,
       retentionBytes: -1,
@@ -48,15 +49,16 @@ async function throughStorage(url: string, inFlight: number): Promise<number> {
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: inFlight }, async () => {
+    Array.from({ length: inFlight }, async (_, k) => {
+      const partition = k % partitions;
       for (let b = next++; b < batches.length; b = next++) {
-        await storage.log.append([{ topicId: topic.id, partition: 0, records: batches[b]! }]);
+        await storage.log.append([{ topicId: topic.id, partition, records: batches[b]! }]);
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const [bounds] = await storage.log.bounds();
-  if (bounds?.logEndOffset !== RECORDS) throw new Error(`appended ${bounds?.logEndOffset}`);
+  const appended = (await storage.log.bounds()).reduce((sum, b) => sum + b.logEndOffset, 0);
+  if (appended !== RECORDS) throw new Error(`appended ${appended}`);
   await storage.close();
   return RECORDS / seconds;
 }
@@ -96,14 +98,24 @@ async function main(): Promise<void> {
     const rounds: Array<{ storage: number; raw: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       const raw = await rawInserts(await server.createDatabase(`raw_${round}`));
-      const storage = await throughStorage(await server.createDatabase(`storage_${round}`), 1);
+      const storage = await throughStorage(await server.createDatabase(`storage_${round}`), 1, 1);
       rounds.push({ storage, raw });
       console.log(
         JSON.stringify({ round, storageRecPerS: Math.round(storage), rawRecPerS: Math.round(raw) }),
       );
     }
-    const concurrent = await throughStorage(await server.createDatabase('storage_concurrent'), 4);
-    console.log(JSON.stringify({ storage4InFlightRecPerS: Math.round(concurrent) }));
+    const onePartition = await throughStorage(await server.createDatabase('storage_4_on_1'), 4, 1);
+    const fourPartitions = await throughStorage(
+      await server.createDatabase('storage_4_on_4'),
+      4,
+      4,
+    );
+    console.log(
+      JSON.stringify({
+        storage4AppendersOnePartitionRecPerS: Math.round(onePartition),
+        storage4AppendersFourPartitionsRecPerS: Math.round(fourPartitions),
+      }),
+    );
     const median = (pick: (r: { storage: number; raw: number }) => number) => {
       const sorted = rounds.map(pick).sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)]!;

@@ -101,7 +101,7 @@ export class TransactionRunner {
     // A checked-out client has no error listener of the pool's: a connection that breaks
     // between two statements must fail the next statement, not crash the process.
     const onError = (error: Error) => {
-      broken = error;
+      broken ??= error;
     };
     client.on('error', onError);
     try {
@@ -113,8 +113,11 @@ export class TransactionRunner {
       return result;
     } catch (error) {
       if (isConnectionFailure(error) || isReadOnlyFailure(error)) {
-        broken = error instanceof Error ? error : new Error(String(error));
-        this.primary.invalidate(pool);
+        // The server ending only this session (idle in a transaction too long) says nothing
+        // about the primary; any other failure makes the pool look for it again.
+        if (errorCode(broken) !== SqlState.IDLE_IN_TRANSACTION_TIMEOUT)
+          this.primary.invalidate(pool);
+        broken ??= error instanceof Error ? error : new Error(String(error));
       } else if (mode !== WorkMode.SINGLE_READ && !progress.commitSent) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError instanceof Error ? rollbackError : new Error('rollback failed');
