@@ -1,15 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Where Debian's `postgresql` package puts the binaries of the newest installed major version. */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = execFileSync('ls', [root], { encoding: 'utf8' })
-    .split('\n')
-    .filter((name) => /^\d+$/.test(name))
+  const versions = (existsSync(root) ? readdirSync(root) : [])
+    .filter((name) => /^\d+$/.test(name) && existsSync(`${root}/${name}/bin/initdb`))
     .sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error(`no PostgreSQL under ${root}`);
+  if (versions.length === 0) throw new Error(`no PostgreSQL under ${root} (see .ci/run)`);
   return `${root}/${versions[0]}/bin`;
 }
 
