@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { Clock } from './common/clock';
-import { CoreModule } from './common/core.module';
+import { BrokerRuntime, CoreModule } from './common/core.module';
 import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
 import { ValidationGuard } from './common/http/validation.guard';
 import { BrokerConfig } from './config/broker-config';
@@ -17,11 +17,11 @@ import { WsModule } from './ws/ws.module';
 /** The composition root: every module of the broker, wired for one configuration and clock. */
 @Module({})
 export class AppModule {
-  static forRoot(config: BrokerConfig, clock: Clock): DynamicModule {
+  static forRoot(config: BrokerConfig, clock: Clock, runtime: BrokerRuntime = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(config, clock),
+        CoreModule.forRoot(config, clock, runtime),
         // Logs only: no per-request logging middleware on the data path.
         LoggerModule.forRoot({ pinoHttp: { level: config.logLevel }, forRoutes: [] }),
         PersistenceModule,

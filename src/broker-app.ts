@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { Clock } from './common/clock';
+import type { BrokerRuntime } from './common/core.module';
 import { answerClientError, answerFrameworkError } from './common/http/framework-errors';
 import { acceptJsonBodiesOnly } from './common/http/request-body';
 import { BrokerConfig } from './config/broker-config';
@@ -16,10 +17,14 @@ import { BrokerWsAdapter } from './ws/broker-ws.adapter';
  */
 const MAX_PATH_SEGMENT_LENGTH = 1000;
 
-/** Builds the broker application (not yet listening) for `config`, with time from `clock`. */
+/**
+ * Builds the broker application (not yet listening) for `config`, with time from `clock`;
+ * `runtime` carries what the process decides beyond configuration (see `BrokerRuntime`).
+ */
 export async function createBrokerApp(
   config: BrokerConfig,
   clock: Clock,
+  runtime: BrokerRuntime = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.maxRequestBytes,
@@ -29,7 +34,7 @@ export async function createBrokerApp(
     clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, clock),
+    AppModule.forRoot(config, clock, runtime),
     adapter,
     {
       bufferLogs: true,

@@ -183,6 +183,34 @@ export function legacyFragment(stored: EncodedRecord): string {
   });
 }
 
+/**
+ * The pre-port columns of a record stored as a fragment, for the readers that still decode
+ * those (the inverse of `legacyFragment`).
+ */
+export function legacyColumns(fragment: string): Omit<EncodedRecord, 'sizeBytes'> {
+  const parts = viewToParts(parseFragment(fragment));
+  const key = parts.key;
+  const value = parts.value;
+  return {
+    timestampMs: parts.timestampMs,
+    keyFormat:
+      key === null
+        ? PayloadFormat.NULL
+        : Buffer.isBuffer(key)
+          ? PayloadFormat.BINARY
+          : PayloadFormat.TEXT,
+    key,
+    valueFormat:
+      value === null
+        ? PayloadFormat.NULL
+        : Buffer.isBuffer(value)
+          ? PayloadFormat.BINARY
+          : PayloadFormat.TEXT,
+    value: value === null ? null : Buffer.isBuffer(value) ? value : value.json,
+    headers: parts.headers.length > 0 ? JSON.stringify(parts.headers) : null,
+  };
+}
+
 /** Record i's fragment of a page, as text. */
 export function pageFragment(page: RecordPage, i: number): string {
   return page.wire.toString('utf8', page.wireStarts[i], page.wireStarts[i + 1]);

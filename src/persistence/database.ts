@@ -39,7 +39,9 @@ export class Database {
     this.undoStack.push(undo);
     let result: T;
     try {
-      result = this.connection.transaction(work)();
+      // IMMEDIATE: take the write lock up front, so that a read inside never meets a snapshot
+      // another connection (the storage engine's thread) moved on meanwhile.
+      result = this.connection.transaction(work).immediate();
     } catch (error) {
       this.undoStack.pop();
       for (const action of undo.reverse()) action();

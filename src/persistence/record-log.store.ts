@@ -1,5 +1,6 @@
 import { Statement } from 'better-sqlite3';
 import { EncodedRecord, PayloadFormat, StoredRecord } from '../common/log-record';
+import { legacyColumns } from '../common/record-wire';
 import { Database } from './database';
 
 interface RecordColumns {
@@ -11,6 +12,8 @@ interface RecordColumns {
   value: Buffer | string | null;
   headers: string | null;
   size: number;
+  /** The fragment of a record appended through the storage port, else null. */
+  wire: string | null;
 }
 
 /** The head of a partition as retention sees it. */
@@ -20,16 +23,19 @@ export interface RecordSummary {
   sizeBytes: number;
 }
 
-const toStoredRecord = (c: RecordColumns): StoredRecord => ({
-  offset: c.record_offset,
-  timestampMs: c.timestamp_ms,
-  keyFormat: c.key_format as PayloadFormat,
-  key: c.key,
-  valueFormat: c.value_format as PayloadFormat,
-  value: c.value,
-  headers: c.headers,
-  sizeBytes: c.size,
-});
+const toStoredRecord = (c: RecordColumns): StoredRecord =>
+  c.wire !== null
+    ? { ...legacyColumns(c.wire), offset: c.record_offset, sizeBytes: c.size }
+    : {
+        offset: c.record_offset,
+        timestampMs: c.timestamp_ms,
+        keyFormat: c.key_format as PayloadFormat,
+        key: c.key,
+        valueFormat: c.value_format as PayloadFormat,
+        value: c.value,
+        headers: c.headers,
+        sizeBytes: c.size,
+      };
 
 /** Thrown by `append` when the partition does not exist (the topic was deleted meanwhile). */
 export class MissingPartitionError extends Error {
@@ -78,7 +84,7 @@ export class RecordLogStore {
       'UPDATE partitions SET log_end_offset = ?, bytes = bytes + ? WHERE topic_id = ? AND partition = ?',
     );
     this.readStatement = c.prepare(
-      `SELECT record_offset, timestamp_ms, key_format, key, value_format, value, headers, size
+      `SELECT record_offset, timestamp_ms, key_format, key, value_format, value, headers, size, wire
        FROM records WHERE topic_id = ? AND partition = ? AND record_offset >= ?
        ORDER BY record_offset LIMIT ?`,
     );

@@ -5,6 +5,7 @@ import { createBrokerApp } from '../../src/broker-app';
 import type { Clock } from '../../src/common/clock';
 import { BrokerConfig, loadBrokerConfig } from '../../src/config/broker-config';
 import { FakeClock } from './fake-clock';
+import { tsEngineWorker } from './ts-bootstrap';
 
 /** A running broker on 127.0.0.1, a random port, a given data dir and a fake clock. */
 export interface TestBroker<C extends Clock = FakeClock> {
@@ -35,7 +36,7 @@ export async function startTestBroker<C extends Clock = FakeClock>(
     ...env,
     WEIR_DATA_DIR: dataDir,
   });
-  const app = await createBrokerApp(config, clock);
+  const app = await createBrokerApp(config, clock, { engineWorker: tsEngineWorker() });
   beforeListen?.(app);
   await app.listen(config.httpPort, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -2,22 +2,23 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
-import { EncodedRecord, StoredRecord } from '../../common/log-record';
+import { StoredRecord } from '../../common/log-record';
+import { encodeWireRecord, servePage, wireKeyBytes } from '../../common/record-wire';
 import type { BrokerConfig } from '../../config/broker-config';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
-import { GroupCommit } from '../../persistence/group-commit';
-import { MissingPartitionError, RecordLogStore } from '../../persistence/record-log.store';
+import { AppendRecord, MissingPartitionError } from '../../persistence/port/log-storage';
+import { Storage } from '../../persistence/port/storage';
+import { RecordLogStore } from '../../persistence/record-log.store';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { choosePartition, RoundRobin } from './domain/partitioner';
-import {
-  decodeRecord,
-  encodeRecord,
-  keyBytes,
-  RecordInput,
-  RecordView,
-} from './domain/record-codec';
+import { decodeRecord, RecordInput, RecordView } from './domain/record-codec';
 import { LogWaiters, partitionKey } from './log-waiters';
 import { TopicsService } from './topics.service';
+
+/** A page stops before the record that would take it past this many bytes (at least one). */
+const READ_MAX_BYTES = 8 * 1024 * 1024;
+const RECORDS_HEAD = Buffer.from('{"records":');
+const EMPTY_ARRAY = Buffer.from('[]');
 
 /** Where a produced record landed. */
 export interface RecordPosition {
@@ -52,7 +53,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
     @Inject(RecordLogStore) private readonly log: RecordLogStore,
-    @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
@@ -77,11 +78,22 @@ export class RecordLogService implements BeforeApplicationShutdown {
     }
     const topic = this.topics.getOrCreate(topicName);
     const byPartition = this.encodeBatch(topic, inputs);
-    let positions: RecordPosition[];
+    const partitions = [...byPartition.keys()];
+    const positions = new Array<RecordPosition>(inputs.length);
     try {
-      positions = await this.groupCommit.submit(() =>
-        this.appendBatch(topic, inputs.length, byPartition),
+      const bases = await this.storage.log.append(
+        partitions.map((partition) => ({
+          topicId: topic.id,
+          partition,
+          records: byPartition.get(partition)!.records,
+        })),
       );
+      partitions.forEach((partition, i) => {
+        const base = bases[i]!;
+        byPartition
+          .get(partition)!
+          .indexes.forEach((index, j) => (positions[index] = { partition, offset: base + j }));
+      });
     } catch (error) {
       if (error instanceof MissingPartitionError) {
         throw new BrokerError(ErrorCode.TOPIC_NOT_FOUND, `Topic '${topicName}' was deleted`);
@@ -128,7 +140,53 @@ export class RecordLogService implements BeforeApplicationShutdown {
     maxRecords: number,
     waitMs: number,
   ): Promise<StoredPage> {
+    const at = await this.awaitReadable(topic, partition, offset, waitMs);
     const limit = Math.min(maxRecords, this.config.maxReadRecords);
+    return {
+      records: at.from < at.logEndOffset ? this.log.read(topic.id, partition, at.from, limit) : [],
+      logStartOffset: at.logStartOffset,
+      logEndOffset: at.logEndOffset,
+    };
+  }
+
+  /**
+   * `read` answered as the JSON body it is sent as, built by concatenating the records' stored
+   * fragments (no per-record decode and re-encode).
+   */
+  async readServed(
+    topicName: string,
+    partition: number,
+    offset: number | undefined,
+    maxRecords: number,
+    waitMs: number,
+  ): Promise<Buffer> {
+    const topic = this.topics.get(topicName);
+    const at = await this.awaitReadable(topic, partition, offset, waitMs);
+    const limit = Math.min(maxRecords, this.config.maxReadRecords);
+    const page =
+      at.from < at.logEndOffset
+        ? await this.storage.log.readPage(topic.id, partition, at.from, limit, READ_MAX_BYTES)
+        : undefined;
+    const last = page && page.count > 0 ? page.offsets[page.count - 1]! : undefined;
+    const tail = `,"nextOffset":${last !== undefined ? last + 1 : at.from},"logStartOffset":${at.logStartOffset},"logEndOffset":${at.logEndOffset}}`;
+    return Buffer.concat([
+      RECORDS_HEAD,
+      page ? servePage(topic.name, partition, page) : EMPTY_ARRAY,
+      Buffer.from(tail, 'latin1'),
+    ]);
+  }
+
+  /**
+   * Where a read of `topic`/`partition` from `offset` (default: the log start) starts, once
+   * there is a record there or `waitMs` passed. Below the log start or beyond the log end:
+   * `OFFSET_OUT_OF_RANGE`.
+   */
+  private async awaitReadable(
+    topic: TopicRow,
+    partition: number,
+    offset: number | undefined,
+    waitMs: number,
+  ): Promise<{ from: number; logStartOffset: number; logEndOffset: number }> {
     const deadlineMs = this.clock.now() + Math.min(waitMs, this.config.maxWaitMs);
     for (;;) {
       const state = this.topicStore.partitionState(topic.id, partition);
@@ -148,11 +206,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
       }
       const remainingMs = deadlineMs - this.clock.now();
       if (from < state.logEndOffset || remainingMs <= 0 || this.waiters.isClosed) {
-        return {
-          records: from < state.logEndOffset ? this.log.read(topic.id, partition, from, limit) : [],
-          logStartOffset: state.logStartOffset,
-          logEndOffset: state.logEndOffset,
-        };
+        return { from, logStartOffset: state.logStartOffset, logEndOffset: state.logEndOffset };
       }
       await this.waiters.waitForAny([partitionKey(topic.id, partition)], remainingMs);
       if (this.topics.find(topic.name)?.id !== topic.id) {
@@ -180,12 +234,12 @@ export class RecordLogService implements BeforeApplicationShutdown {
   private encodeBatch(
     topic: TopicRow,
     inputs: readonly RecordInput[],
-  ): Map<number, { records: EncodedRecord[]; indexes: number[] }> {
+  ): Map<number, { records: AppendRecord[]; indexes: number[] }> {
     const appendTimeMs = this.clock.now();
     let rr = this.roundRobin.get(topic.id);
     if (!rr) this.roundRobin.set(topic.id, (rr = new RoundRobin()));
     const sticky = rr.take(topic.partitions);
-    const byPartition = new Map<number, { records: EncodedRecord[]; indexes: number[] }>();
+    const byPartition = new Map<number, { records: AppendRecord[]; indexes: number[] }>();
     inputs.forEach((input, index) => {
       if (input.partition !== undefined && input.partition >= topic.partitions) {
         throw new BrokerError(
@@ -194,8 +248,8 @@ export class RecordLogService implements BeforeApplicationShutdown {
           { index },
         );
       }
-      const key = keyBytes(input);
-      const encoded = encodeRecord(input, appendTimeMs, key);
+      const key = wireKeyBytes(input);
+      const encoded = encodeWireRecord(input, appendTimeMs, key);
       if (encoded.sizeBytes > topic.config.maxMessageBytes) {
         throw new BrokerError(
           ErrorCode.RECORD_TOO_LARGE,
@@ -210,18 +264,5 @@ export class RecordLogService implements BeforeApplicationShutdown {
       group.indexes.push(index);
     });
     return byPartition;
-  }
-
-  private appendBatch(
-    topic: TopicRow,
-    count: number,
-    byPartition: Map<number, { records: EncodedRecord[]; indexes: number[] }>,
-  ): RecordPosition[] {
-    const positions = new Array<RecordPosition>(count);
-    for (const [partition, group] of byPartition) {
-      const base = this.log.append(topic.id, partition, group.records);
-      group.indexes.forEach((index, i) => (positions[index] = { partition, offset: base + i }));
-    }
-    return positions;
   }
 }

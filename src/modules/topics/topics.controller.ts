@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Inject,
   Param,
@@ -12,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { Route } from '../../common/http/route-spec';
 import { RecordLogService } from './record-log.service';
-import type { PartitionPage, RecordPosition } from './record-log.service';
+import type { RecordPosition } from './record-log.service';
 import type {
   CreateTopicBody,
   ProduceBody,
@@ -105,11 +106,12 @@ export class TopicsController {
     query: readQuerySchema,
     response: readResultSchema,
   })
+  @Header('content-type', 'application/json; charset=utf-8')
   read(
     @Param() params: { topic: string; partition: number },
     @Query() query: ReadQuery,
-  ): Promise<PartitionPage> {
-    return this.recordLog.read(
+  ): Promise<Buffer> {
+    return this.recordLog.readServed(
       params.topic,
       params.partition,
       query.offset,
