@@ -211,6 +211,33 @@ export function legacyColumns(fragment: string): Omit<EncodedRecord, 'sizeBytes'
   };
 }
 
+/**
+ * `fields` as a JSON object with a last member `"records": <records>`, the records spliced in as
+ * they are (a poll's answer, a WebSocket `records` frame). `fields` must have a member.
+ */
+export function withRecords(fields: object, records: Buffer): Buffer {
+  const head = JSON.stringify(fields);
+  return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"records":`), records, CLOSE_BRACE]);
+}
+
+const CLOSE_BRACE = Buffer.from('}');
+
+/** JSON arrays (as `servePage` answers them) joined into one array, without decoding. */
+export function joinJsonArrays(arrays: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [OPEN_BRACKET];
+  for (const array of arrays) {
+    if (array.length <= 2) continue; // []
+    if (parts.length > 1) parts.push(COMMA);
+    parts.push(array.subarray(1, array.length - 1));
+  }
+  parts.push(CLOSE_BRACKET);
+  return Buffer.concat(parts);
+}
+
+const OPEN_BRACKET = Buffer.from('[');
+const CLOSE_BRACKET = Buffer.from(']');
+const COMMA = Buffer.from(',');
+
 /** Record i's fragment of a page, as text. */
 export function pageFragment(page: RecordPage, i: number): string {
   return page.wire.toString('utf8', page.wireStarts[i], page.wireStarts[i + 1]);

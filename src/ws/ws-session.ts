@@ -29,6 +29,13 @@ export class WsSession {
     return true;
   }
 
+  /** Sends one frame already serialised as JSON (a text frame); false once closing or closed. */
+  sendRaw(json: Buffer): boolean {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(json, { binary: false }, this.flushed);
+    return true;
+  }
+
   sendError(error: ErrorBody, requestId: unknown): void {
     this.send(
       requestId === undefined ? { type: 'error', error } : { type: 'error', requestId, error },

@@ -4,17 +4,16 @@ import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import type { BrokerConfig } from '../../config/broker-config';
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
-import type { RecordView } from '../topics/domain/record-codec';
 import { GroupMember } from './domain/group-member';
 import { groupPartitionKey } from './domain/group-partition';
 import { StreamGroupEntry, StreamGroupsService } from './stream-groups.service';
 import { StreamOffsetsService } from './stream-offsets.service';
-import { StreamRecordReader } from './stream-record-reader';
+import { ServedRecords, StreamRecordReader } from './stream-record-reader';
 import type { AssignmentAnswer } from './streams.schemas';
 
-/** A poll's answer. */
+/** A poll's answer: the records as the JSON they are sent as. */
 export interface PollAnswer extends AssignmentAnswer {
-  records: RecordView[];
+  records: ServedRecords;
 }
 
 /**
@@ -55,10 +54,10 @@ export class StreamConsumerService {
     member.pollStarted();
     try {
       for (;;) {
-        const records = this.reader.read(entry, member, limit);
+        const records = await this.reader.read(entry, member, limit);
         const remainingMs = deadlineMs - this.clock.now();
         const reassigned = this.assignmentText(entry, memberId) !== assignedAtStart;
-        if (records.length > 0 || reassigned || remainingMs <= 0 || this.waiters.isClosed) {
+        if (records.count > 0 || reassigned || remainingMs <= 0 || this.waiters.isClosed) {
           return { ...this.groups.assignment(entry, memberId), records };
         }
         await this.waitForWork(entry, memberId, true, remainingMs);
@@ -84,8 +83,12 @@ export class StreamConsumerService {
   }
 
   /** Up to `maxRecords` records for a pushed member; none while it has no credit. */
-  readForPush(entry: StreamGroupEntry, member: GroupMember, maxRecords: number): RecordView[] {
-    if (maxRecords <= 0) return [];
+  async readForPush(
+    entry: StreamGroupEntry,
+    member: GroupMember,
+    maxRecords: number,
+  ): Promise<ServedRecords | undefined> {
+    if (maxRecords <= 0) return undefined;
     return this.reader.read(entry, member, Math.min(maxRecords, this.config.maxReadRecords));
   }
 

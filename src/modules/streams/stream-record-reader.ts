@@ -1,33 +1,48 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { joinJsonArrays, servePage } from '../../common/record-wire';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
-import { RecordLogStore } from '../../persistence/record-log.store';
+import { Storage } from '../../persistence/port/storage';
 import { TopicStore } from '../../persistence/topic.store';
-import { decodeRecord, RecordView } from '../topics/domain/record-codec';
 import { GroupMember } from './domain/group-member';
 import { groupPartitionKey } from './domain/group-partition';
 import { clampToLog, startingOffset } from './domain/position';
 import { StreamGroupEntry } from './stream-groups.service';
 
+/** A page stops before the record that would take it past this many bytes (at least one). */
+const READ_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Records read for a member: how many, and the JSON array they are sent as. */
+export interface ServedRecords {
+  count: number;
+  /** `[record, ...]`: the stored fragments concatenated, never decoded. */
+  json: Buffer;
+}
+
 /**
- * Reads a member's partitions from its positions, straight from the log store (records are
- * never copied), and advances the positions past what it returns. Each partition's records
- * come in offset order; each read starts at another partition, so none is starved.
+ * Reads a member's partitions from its positions through the storage port, as the JSON they are
+ * sent as, and advances the positions past what it returns. Each partition's records come in
+ * offset order; each read starts at another partition, so none is starved.
  */
 @Injectable()
 export class StreamRecordReader {
   constructor(
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
   ) {}
 
   /** Up to `maxRecords` records of the partitions `member` owns now. */
-  read(entry: StreamGroupEntry, member: GroupMember, maxRecords: number): RecordView[] {
+  async read(
+    entry: StreamGroupEntry,
+    member: GroupMember,
+    maxRecords: number,
+  ): Promise<ServedRecords> {
     const owned = entry.group.owned(member.memberId);
-    const records: RecordView[] = [];
-    if (owned.length === 0) return records;
+    const arrays: Buffer[] = [];
+    let count = 0;
+    if (owned.length === 0) return { count, json: joinJsonArrays(arrays) };
     const first = member.nextRotation() % owned.length;
-    for (let i = 0; i < owned.length && records.length < maxRecords; i++) {
+    for (let i = 0; i < owned.length && count < maxRecords; i++) {
       const p = owned[(first + i) % owned.length]!;
       const bounds = this.topicStore.partitionState(p.topicId, p.partition);
       if (!bounds) continue; // the topic was deleted; the next refresh drops the partition
@@ -46,11 +61,28 @@ export class StreamRecordReader {
       }
       if (from !== position) member.seek(key, from);
       if (from >= bounds.logEndOffset) continue;
-      const stored = this.log.read(p.topicId, p.partition, from, maxRecords - records.length);
-      for (const record of stored) records.push(decodeRecord(p.topic, p.partition, record));
-      const last = stored[stored.length - 1];
-      if (last) member.advance(key, last.offset + 1);
+      const page = await this.storage.log.readPage(
+        p.topicId,
+        p.partition,
+        from,
+        maxRecords - count,
+        READ_MAX_BYTES,
+      );
+      // While the page was read, the member may have lost the partition, or a reset or another
+      // read moved its position: then these records are not its to take.
+      if (page.count === 0 || member.position(key) !== from || !this.stillOwns(entry, member, key))
+        continue;
+      arrays.push(servePage(p.topic, p.partition, page));
+      count += page.count;
+      member.advance(key, page.offsets[page.count - 1]! + 1);
     }
-    return records;
+    return { count, json: joinJsonArrays(arrays) };
+  }
+
+  private stillOwns(entry: StreamGroupEntry, member: GroupMember, key: string): boolean {
+    return (
+      entry.group.member(member.memberId) === member &&
+      entry.group.owned(member.memberId).some((p) => groupPartitionKey(p) === key)
+    );
   }
 }

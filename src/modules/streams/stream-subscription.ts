@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { parseWith } from '../../common/http/validation.guard';
 import { Subscription } from '../../ws/subscription-hub';
+import { withRecords } from '../../common/record-wire';
 import { WsSession } from '../../ws/ws-session';
 import { LogWaiters } from '../topics/log-waiters';
 import { AssignedPartition } from './domain/group-partition';
@@ -106,10 +107,13 @@ export class StreamSubscription implements Subscription {
         // credit alone does not bound the socket's memory; an unsubscribe ends the wait
         await Promise.race([this.session.whenWritable(), this.closing]);
         if (this.closed) break;
-        const records = consumer.readForPush(this.entry, member, this.credit);
-        if (records.length > 0) {
-          this.credit -= records.length;
-          this.session.send({ type: 'records', subscriptionId: this.subscriptionId, records });
+        const records = await consumer.readForPush(this.entry, member, this.credit);
+        if (this.closed) break;
+        if (records && records.count > 0) {
+          this.credit -= records.count;
+          this.session.sendRaw(
+            withRecords({ type: 'records', subscriptionId: this.subscriptionId }, records.json),
+          );
           continue;
         }
         await consumer.waitForWork(this.entry, this.memberId, this.credit > 0);

@@ -1,8 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+} from '@nestjs/common';
 import { Route } from '../../common/http/route-spec';
 import { MemberKind } from './domain/group-member';
 import { StreamConsumerService } from './stream-consumer.service';
-import type { PollAnswer } from './stream-consumer.service';
+import { withRecords } from '../../common/record-wire';
 import { StreamGroupsService } from './stream-groups.service';
 import { StreamOffsetsService } from './stream-offsets.service';
 import {
@@ -67,8 +77,15 @@ export class StreamsController {
     body: pollSchema,
     response: pollAnswerSchema,
   })
-  poll(@Param() params: MemberParams, @Body() body: PollBody): Promise<PollAnswer> {
-    return this.consumer.poll(params.group, params.memberId, body.maxRecords, body.waitMs);
+  @Header('content-type', 'application/json; charset=utf-8')
+  async poll(@Param() params: MemberParams, @Body() body: PollBody): Promise<Buffer> {
+    const { records, ...assignment } = await this.consumer.poll(
+      params.group,
+      params.memberId,
+      body.maxRecords,
+      body.waitMs,
+    );
+    return withRecords(assignment, records.json);
   }
 
   @Post(':group/members/:memberId/heartbeat')
