@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'dist-bench/**',
+      'client/dist/**',
       'examples/dist/**',
       'node_modules/**',
       'coverage/**',

@@ -1,33 +1,96 @@
-/** An error answered by the broker, with its stable code (`LOCK_LOST`, `TOPIC_NOT_FOUND`, ...). */
+/**
+ * Error codes a client meets: the broker's catalogue (as its API answers them) and the few the
+ * client raises itself when no usable answer came (`NETWORK_ERROR`, `TIMEOUT`, `CLOSED`,
+ * `BAD_RESPONSE`).
+ */
+export const WeirErrorCode = {
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  TOPIC_NOT_FOUND: 'TOPIC_NOT_FOUND',
+  PARTITION_NOT_FOUND: 'PARTITION_NOT_FOUND',
+  TOPIC_ALREADY_EXISTS: 'TOPIC_ALREADY_EXISTS',
+  OFFSET_OUT_OF_RANGE: 'OFFSET_OUT_OF_RANGE',
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
+  GROUP_NOT_FOUND: 'GROUP_NOT_FOUND',
+  MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
+  STALE_GENERATION: 'STALE_GENERATION',
+  NOT_PARTITION_OWNER: 'NOT_PARTITION_OWNER',
+  SUBSCRIPTION_NOT_FOUND: 'SUBSCRIPTION_NOT_FOUND',
+  INVALID_RECEIPT: 'INVALID_RECEIPT',
+  LOCK_LOST: 'LOCK_LOST',
+  MAX_LOCK_EXCEEDED: 'MAX_LOCK_EXCEEDED',
+  NOT_READY: 'NOT_READY',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  /** The broker could not be reached, or the connection broke before an answer. */
+  NETWORK_ERROR: 'NETWORK_ERROR',
+  /** No answer within the request's deadline. */
+  TIMEOUT: 'TIMEOUT',
+  /** The client (or its socket) was closed while the request waited. */
+  CLOSED: 'CLOSED',
+  /** The broker answered something that is not the API's JSON. */
+  BAD_RESPONSE: 'BAD_RESPONSE',
+} as const;
+export type WeirErrorCode = (typeof WeirErrorCode)[keyof typeof WeirErrorCode];
+
+/** HTTP statuses worth a retry: the broker is starting, stopping or behind a failing proxy. */
+const RETRIABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+const RETRIABLE_CODES: ReadonlySet<string> = new Set([
+  WeirErrorCode.NETWORK_ERROR,
+  WeirErrorCode.TIMEOUT,
+  WeirErrorCode.CLOSED,
+]);
+
+/**
+ * A failure answered by the broker (its `code`, HTTP `status` and `details`, from
+ * `{ "error": { code, message, details } }`) or raised by the client's transport (`status` 0).
+ */
 export class WeirError extends Error {
   constructor(
-    readonly code: string,
+    /** One of {@link WeirErrorCode}, or a code this client version does not know yet. */
+    readonly code: WeirErrorCode | (string & {}),
     message: string,
-    readonly status?: number,
+    /** The HTTP status; 0 when no HTTP answer came (network errors, WebSocket frames). */
+    readonly status = 0,
     readonly details?: unknown,
   ) {
     super(message);
     this.name = 'WeirError';
   }
 
-  /** True when trying again may succeed: the broker was unreachable or not ready. */
+  /**
+   * Whether trying again later may succeed: network errors, timeouts, a closed socket, and
+   * 429, 502, 503 (`NOT_READY`, `SHUTTING_DOWN`), 504. A 500 is not retried: the broker
+   * failed in a way a retry does not mend.
+   */
   get retriable(): boolean {
-    return this.code === 'NETWORK_ERROR' || this.status === 503 || this.status === 500;
+    return RETRIABLE_CODES.has(this.code) || RETRIABLE_STATUSES.has(this.status);
   }
 }
 
-/** Thrown by a handler to dead-letter the record at once instead of retrying it. */
+/**
+ * Thrown by a share-group handler for a record that will never succeed (a bad payload): the
+ * consumer rejects the record, which dead-letters it at once with this message as its error.
+ */
 export class NonRetriableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'NonRetriableError';
   }
 }
 
-/** Full-jitter exponential backoff: a random delay in [0, min(maxMs, baseMs * 2^attempt)]. */
-export function jitteredBackoffMs(attempt: number, baseMs = 100, maxMs = 5000): number {
-  return Math.random() * Math.min(maxMs, baseMs * 2 ** attempt);
+/** Whether `error` is a {@link WeirError} with `code`. */
+export function hasErrorCode(error: unknown, code: WeirErrorCode): error is WeirError {
+  return error instanceof WeirError && error.code === code;
 }
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether `error` is worth a retry (see {@link WeirError.retriable}). */
+export function isRetriable(error: unknown): boolean {
+  return error instanceof WeirError && error.retriable;
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

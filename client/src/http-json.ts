@@ -1,34 +1,80 @@
-import { WeirError } from './errors';
+import { WeirError, WeirErrorCode } from './errors';
 
-/** Sends a JSON request to the broker; a non-2xx answer becomes a `WeirError` with its code. */
+/** Per-request options of {@link requestJson}. */
+export interface RequestOptions {
+  /** Abandons the request (it fails with `CLOSED`). */
+  signal?: AbortSignal;
+  /** Fails the request with `TIMEOUT` when no answer came by then (default 30,000 ms). */
+  timeoutMs?: number;
+}
+
+interface ErrorAnswer {
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+/**
+ * Sends one JSON request to the broker over Node's global `fetch` (which keeps connections
+ * alive) and answers the parsed body, `undefined` for 204. A non-2xx answer becomes a
+ * {@link WeirError} with the broker's code, status and details; no answer becomes
+ * `NETWORK_ERROR`, `TIMEOUT` or `CLOSED`.
+ */
 export async function requestJson<T>(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
+  options: RequestOptions = {},
 ): Promise<T> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
+  let text: string;
   try {
     response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? null : JSON.stringify(body),
+      signal,
     });
+    text = await response.text();
   } catch (error) {
-    throw new WeirError('NETWORK_ERROR', error instanceof Error ? error.message : String(error));
+    if (options.signal?.aborted) {
+      throw new WeirError(WeirErrorCode.CLOSED, `${method} ${path} abandoned`);
+    }
+    if (timeout.aborted) {
+      throw new WeirError(WeirErrorCode.TIMEOUT, `${method} ${path} had no answer in time`);
+    }
+    throw new WeirError(WeirErrorCode.NETWORK_ERROR, `${method} ${path}: ${describe(error)}`);
   }
-  const text = await response.text();
-  const parsed: unknown = text.length > 0 ? JSON.parse(text) : undefined;
-  if (!response.ok) {
-    const e = (
-      parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined
-    )?.error;
-    throw new WeirError(
-      e?.code ?? 'HTTP_ERROR',
-      e?.message ?? `HTTP ${response.status}`,
-      response.status,
-      e?.details,
-    );
+  const parsed = parseJson(text);
+  if (!response.ok) throw toWeirError(response.status, parsed, `${method} ${path}`);
+  if (parsed === NOT_JSON) {
+    throw new WeirError(WeirErrorCode.BAD_RESPONSE, `${method} ${path}: the answer is not JSON`);
   }
   return parsed as T;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function toWeirError(status: number, body: unknown, what: string): WeirError {
+  const error = typeof body === 'object' && body !== null ? (body as ErrorAnswer).error : undefined;
+  const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
+  const message = typeof error?.message === 'string' ? error.message : `${what}: HTTP ${status}`;
+  return new WeirError(code, message, status, error?.details);
+}
+
+/** fetch hides the reason of a network failure in `cause` (ECONNREFUSED, socket hang up). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
 }

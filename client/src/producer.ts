@@ -1,22 +1,7 @@
-import { jitteredBackoffMs, sleep, WeirError } from './errors';
+import { BackoffOptions, backoffDelayMs, sleep } from './backoff';
+import { WeirError, WeirErrorCode } from './errors';
 import { requestJson } from './http-json';
-
-/** A record to produce, as the broker's API takes it. */
-export interface ProducerRecord {
-  key?: string;
-  value?: unknown;
-  valueBase64?: string;
-  headers?: Record<string, string>;
-  partition?: number;
-  timestampMs?: number;
-}
-
-/** Where a record landed once durable. */
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  offset: number;
-}
+import { ProducerRecord, RecordMetadata, toWireInput } from './records';
 
 export interface ProducerOptions {
   /** `http://host:port` of the broker. */
@@ -25,112 +10,201 @@ export interface ProducerOptions {
   lingerMs?: number;
   /** Most records in one request (default 500). */
   maxBatch?: number;
-  /** Most requests awaiting an answer; `send` waits beyond it (default 8). */
+  /** Most requests awaiting an answer at once (default 8); 1 keeps batches in order. */
   maxInFlight?: number;
-  /** Attempts for a retriable failure (default 5). */
+  /** Most records queued and not yet in a request; `send` waits beyond it (default 10,000). */
+  maxBufferedRecords?: number;
+  /** Retries of a retriable failure before its records fail (default 8). */
   retries?: number;
+  /** Delay between retries (default 100 ms doubling to 5 s, jittered). */
+  retryBackoff?: BackoffOptions;
+  /** Deadline of one request (default 30,000 ms); a timeout is retried like a network error. */
+  requestTimeoutMs?: number;
 }
 
-interface Pending {
-  record: ProducerRecord;
-  resolve: (m: RecordMetadata) => void;
-  reject: (e: unknown) => void;
+interface PendingRecord {
+  input: Record<string, unknown>;
+  resolve: (metadata: RecordMetadata) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Batch {
+  topic: string;
+  records: PendingRecord[];
 }
 
 /**
- * Batches records per topic (linger and max batch), keeps at most `maxInFlight` requests open,
- * retries retriable failures with jittered backoff, and resolves each record's promise with its
- * partition and offset once the broker answered that it is durable.
+ * Produces over HTTP. Records queue per topic and leave as one request when `maxBatch` of them
+ * are waiting or `lingerMs` passed; at most `maxInFlight` requests are open, and `send` waits
+ * while `maxBufferedRecords` records queue behind them (back-pressure). Network errors,
+ * timeouts and 503 are retried with jittered backoff (a retried request may have been written:
+ * at least once). Each record's promise resolves with its partition and offset once durable.
  */
 export class Producer {
-  private readonly queues = new Map<string, Pending[]>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly queues = new Map<string, PendingRecord[]>();
+  private readonly lingerTimers = new Map<string, NodeJS.Timeout>();
+  private readonly ready: Batch[] = [];
+  private queued = 0;
   private inFlight = 0;
-  private readonly slotWaiters: Array<() => void> = [];
-  private readonly sending = new Set<Promise<void>>();
+  private readonly spaceWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly options: ProducerOptions) {}
 
-  /** Queues `records` for `topic`; each promise resolves once that record is durable. */
-  send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    if (this.closed)
-      return Promise.reject(new WeirError('PRODUCER_CLOSED', 'the producer is closed'));
+  /**
+   * Queues `records` for `topic`, waiting while the buffer is full. Resolves once all of them
+   * are queued, with one promise per record (in order) that settles when the broker answered.
+   */
+  async send(
+    topic: string,
+    records: readonly ProducerRecord[],
+  ): Promise<Array<Promise<RecordMetadata>>> {
+    const results: Array<Promise<RecordMetadata>> = [];
+    for (let next = 0; next < records.length;) {
+      await this.waitForSpace();
+      const room = Math.max(1, this.maxBufferedRecords - this.queued);
+      for (const record of records.slice(next, next + room)) {
+        results.push(this.enqueue(topic, record));
+      }
+      next += room;
+    }
+    return results;
+  }
+
+  /** `send`, then waits until every record is durable: their partitions and offsets, in order. */
+  async produce(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    return Promise.all(await this.send(topic, records));
+  }
+
+  /** Sends what lingers now and waits until every request so far is answered. */
+  async flush(): Promise<void> {
+    for (const topic of [...this.queues.keys()]) this.seal(topic);
+    if (this.isIdle) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Refuses new records, then flushes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private get maxBatch(): number {
+    return this.options.maxBatch ?? 500;
+  }
+
+  private get maxBufferedRecords(): number {
+    return this.options.maxBufferedRecords ?? 10_000;
+  }
+
+  private get isIdle(): boolean {
+    return this.inFlight === 0 && this.queued === 0;
+  }
+
+  private async waitForSpace(): Promise<void> {
+    this.assertOpen();
+    while (this.queued >= this.maxBufferedRecords) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      this.assertOpen();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new WeirError(WeirErrorCode.CLOSED, 'the producer is closed');
+  }
+
+  private enqueue(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
     let queue = this.queues.get(topic);
     if (!queue) this.queues.set(topic, (queue = []));
-    const promises = records.map(
-      (record) =>
-        new Promise<RecordMetadata>((resolve, reject) => queue.push({ record, resolve, reject })),
+    const promise = new Promise<RecordMetadata>((resolve, reject) =>
+      queue.push({ input: toWireInput(record), resolve, reject }),
     );
-    if (queue.length >= (this.options.maxBatch ?? 500)) this.drain(topic);
-    else if (!this.timers.has(topic)) {
-      this.timers.set(
+    // The caller may hold only some of the promises: a failure must not be an unhandled rejection.
+    promise.catch(() => undefined);
+    this.queued += 1;
+    if (queue.length >= this.maxBatch) this.seal(topic);
+    else if (!this.lingerTimers.has(topic)) {
+      this.lingerTimers.set(
         topic,
-        setTimeout(() => this.drain(topic), this.options.lingerMs ?? 5),
+        setTimeout(() => this.seal(topic), this.options.lingerMs ?? 5),
       );
     }
-    return Promise.all(promises);
+    return promise;
   }
 
-  /** Sends everything queued and waits for every answer. */
-  async flush(): Promise<void> {
-    for (const topic of [...this.queues.keys()]) this.drain(topic);
-    while (this.sending.size > 0) await Promise.allSettled([...this.sending]);
-  }
-
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
-  }
-
-  private drain(topic: string): void {
-    const timer = this.timers.get(topic);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(topic);
+  /** Moves the topic's queued records into batches ready to send. */
+  private seal(topic: string): void {
+    clearTimeout(this.lingerTimers.get(topic));
+    this.lingerTimers.delete(topic);
     const queue = this.queues.get(topic) ?? [];
-    const max = this.options.maxBatch ?? 500;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, max);
-      const sent = this.sendBatch(topic, batch).finally(() => this.sending.delete(sent));
-      this.sending.add(sent);
-    }
+    this.queues.delete(topic);
+    while (queue.length > 0) this.ready.push({ topic, records: queue.splice(0, this.maxBatch) });
+    this.pump();
   }
 
-  private async sendBatch(topic: string, batch: Pending[]): Promise<void> {
-    await this.acquireSlot();
-    try {
-      const path = `/topics/${encodeURIComponent(topic)}/records`;
-      const body = { records: batch.map((p) => p.record) };
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const answer = await requestJson<{
-            offsets: Array<{ partition: number; offset: number }>;
-          }>(this.options.url, 'POST', path, body);
-          answer.offsets.forEach((o, i) => batch[i]?.resolve({ topic, ...o }));
+  private pump(): void {
+    while (this.inFlight < (this.options.maxInFlight ?? 8)) {
+      const batch = this.ready.shift();
+      if (!batch) break;
+      this.queued -= batch.records.length;
+      this.inFlight += 1;
+      void this.deliver(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+    if (this.queued < this.maxBufferedRecords) {
+      for (const wake of this.spaceWaiters.splice(0)) wake();
+    }
+    if (this.isIdle) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** One request and its retries; settles every record of the batch. */
+  private async deliver(batch: Batch): Promise<void> {
+    const path = `/topics/${encodeURIComponent(batch.topic)}/records`;
+    let records = batch.records;
+    for (let attempt = 0; records.length > 0;) {
+      try {
+        const answer = await requestJson<{ offsets: Array<{ partition: number; offset: number }> }>(
+          this.options.url,
+          'POST',
+          path,
+          { records: records.map((r) => r.input) },
+          { timeoutMs: this.options.requestTimeoutMs ?? 30_000 },
+        );
+        records.forEach((r, i) => {
+          const offset = answer.offsets[i];
+          if (offset) r.resolve({ topic: batch.topic, ...offset });
+          else r.reject(new WeirError(WeirErrorCode.BAD_RESPONSE, 'no offset for the record'));
+        });
+        return;
+      } catch (error) {
+        const bad = badRecordIndex(error, records.length);
+        if (bad !== undefined) {
+          // The broker refuses a whole request for one bad record: fail only that one.
+          records[bad]?.reject(error);
+          records = records.filter((_r, i) => i !== bad);
+        } else if (error instanceof WeirError && error.retriable && attempt < this.retries) {
+          await sleep(backoffDelayMs(attempt++, this.options.retryBackoff));
+        } else {
+          for (const r of records) r.reject(error);
           return;
-        } catch (error) {
-          const retriable = error instanceof WeirError && error.retriable;
-          if (!retriable || attempt + 1 >= (this.options.retries ?? 5)) {
-            for (const p of batch) p.reject(error);
-            return;
-          }
-          await sleep(jitteredBackoffMs(attempt));
         }
       }
-    } finally {
-      this.releaseSlot();
     }
   }
 
-  private async acquireSlot(): Promise<void> {
-    while (this.inFlight >= (this.options.maxInFlight ?? 8)) {
-      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    }
-    this.inFlight += 1;
+  private get retries(): number {
+    return this.options.retries ?? 8;
   }
+}
 
-  private releaseSlot(): void {
-    this.inFlight -= 1;
-    this.slotWaiters.shift()?.();
-  }
+/** The record a refused request names in `details.index`, when the request has others too. */
+function badRecordIndex(error: unknown, size: number): number | undefined {
+  if (!(error instanceof WeirError) || error.retriable || size < 2) return undefined;
+  const index = (error.details as { index?: unknown } | undefined)?.index;
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < size
+    ? index
+    : undefined;
 }

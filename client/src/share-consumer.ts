@@ -1,210 +1,244 @@
-import WebSocket from 'ws';
-import { jitteredBackoffMs, NonRetriableError, sleep } from './errors';
+import { AckOutcome, AckQueue, AckType } from './ack-queue';
+import { BackoffOptions } from './backoff';
+import { errorMessage, NonRetriableError, WeirError, WeirErrorCode } from './errors';
+import { InFlightDelivery } from './in-flight-delivery';
+import { fromWireShare, ShareRecord, WireShareRecord } from './records';
+import { Frame, ReconnectingSocket } from './reconnecting-socket';
+import { ShareConsumerStats } from './share-consumer-stats';
 
-/** A record as a share-group worker receives it. */
-export interface DeliveredRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestampMs: number;
-  key?: string;
-  value?: unknown;
-  valueBase64?: string;
-  headers: Record<string, string>;
-  deliveryCount: number;
-  receipt: string;
-  lockExpiresAtMs: number;
-}
+/** Handles one delivery: resolve to accept, throw to release, throw NonRetriableError to reject. */
+export type ShareHandler = (
+  record: ShareRecord,
+  context: { signal: AbortSignal },
+) => Promise<void> | void;
 
 export interface ShareConsumerOptions {
   /** `http://host:port` of the broker; the WebSocket is `ws://host:port/ws`. */
   url: string;
-  group: string;
-  /** Topics to consume; needed when the group does not exist yet. */
-  topics?: string[];
-  /** Records handled at once (the credit granted to the broker). */
-  concurrency: number;
-  /** Resolves: accept. Throws: release (the group's backoff applies). Throws NonRetriableError: reject. */
-  handler: (record: DeliveredRecord) => Promise<void>;
-  lockDurationMs?: number;
-  /** Renew a lock once this fraction of it has passed while the handler runs (default 0.5). */
-  renewFraction?: number;
-  /** Called with errors that do not stop the consumer (lost connection, lost lock). */
+  /** Delay between reconnection attempts (default 100 ms doubling to 3 s, jittered). */
+  reconnectBackoff?: BackoffOptions;
+  /** Errors that do not stop the consumer: a lost connection, a refused acknowledgement. */
   onError?: (error: unknown) => void;
 }
 
-type AckType = 'accept' | 'release' | 'reject' | 'renew';
-interface AckResult {
-  ok: boolean;
-  lockExpiresAtMs?: number;
-  error?: { code: string };
+export interface ShareRunOptions {
+  group: string;
+  /** The group's topics; a group that does not exist yet is created with them. */
+  topics: string[];
+  /** Most records handled at once: the credit granted to the broker. */
+  concurrency: number;
+  handler: ShareHandler;
+  /** This worker's lock duration (default: the group's), within the broker's [1 s, 12 h]. */
+  lockDurationMs?: number;
+  /** Renew a lock once this fraction of it has passed while its handler runs (default 0.5). */
+  renewFraction?: number;
 }
 
+/** Longest `error` text an acknowledgement may carry. */
+const MAX_ERROR_LENGTH = 4096;
+
 /**
- * A job worker over one WebSocket: keeps up to `concurrency` records in flight using credit,
- * answers each record from its handler's outcome, renews locks of long handlers, reconnects
- * with jittered backoff, and on `stop` finishes what runs and closes cleanly.
+ * A job worker on a share group over one WebSocket. It grants the broker `concurrency` records
+ * of credit and gives one back each time a handler ends, so at most that many run at once; it
+ * accepts, releases or rejects each record by its handler's outcome, renews the locks of long
+ * handlers, and reconnects with jittered backoff after the connection breaks. After a
+ * reconnect a redelivered record whose handler still runs is adopted, not handled twice, and an
+ * acknowledgement the broker answers with `LOCK_LOST` is dropped: no record is accepted twice.
  */
 export class ShareConsumer {
-  private socket: WebSocket | undefined;
+  private readonly socket: ReconnectingSocket;
+  private readonly acks: AckQueue;
+  private readonly running = new Map<string, { delivery: InFlightDelivery; done: Promise<void> }>();
+  private run$: ShareRunOptions | undefined;
   private subscriptionId: string | undefined;
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly pendingAcks = new Map<string, (results: AckResult[] | undefined) => void>();
-  private nextRequestId = 1;
+  private creditToGrant = 0;
   private stopping = false;
-  private stopped: Promise<void> | undefined;
-  private stopResolve: (() => void) | undefined;
+  private subscribed: (() => void) | undefined;
+  /** What this consumer did so far. */
+  readonly stats = new ShareConsumerStats();
 
-  constructor(private readonly options: ShareConsumerOptions) {}
-
-  /** Consumes until `stop()`; resolves once stopped. */
-  run(): Promise<void> {
-    this.stopped ??= new Promise<void>((resolve) => {
-      this.stopResolve = resolve;
-      void this.connectLoop();
-    });
-    return this.stopped;
+  constructor(private readonly options: ShareConsumerOptions) {
+    const wsUrl = `${options.url.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`;
+    this.socket = new ReconnectingSocket(
+      wsUrl,
+      {
+        onOpen: () => this.subscribe(),
+        onFrame: (frame) => this.onFrame(frame),
+        onClose: () => this.onClose(),
+        onError: (error) => this.reportError(error),
+      },
+      options.reconnectBackoff,
+    );
+    this.acks = new AckQueue(this.socket);
   }
 
-  /** Stops taking work, waits for running handlers to answer, closes the socket. */
-  async stop(): Promise<void> {
+  /** Starts consuming; resolves once subscribed (retrying while the broker is unreachable). */
+  run(options: ShareRunOptions): Promise<void> {
+    if (this.run$) throw new Error('this ShareConsumer is already running');
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new RangeError('concurrency must be a positive integer');
+    }
+    this.run$ = options;
+    const subscribed = new Promise<void>((resolve) => (this.subscribed = resolve));
+    this.socket.start();
+    return subscribed;
+  }
+
+  /**
+   * Stops taking work, waits (up to `timeoutMs`, default 30 s) for running handlers and their
+   * acknowledgements, releases records that arrive meanwhile, then unsubscribes and closes.
+   * Records still held after the timeout are released by the broker when the socket closes.
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     this.stopping = true;
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
-    this.socket?.close();
-    this.stopResolve?.();
+    this.subscribed?.();
+    const settled = async () => {
+      await Promise.allSettled([...this.running.values()].map((r) => r.done));
+      await this.acks.whenIdle();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.timeoutMs ?? 30_000);
+    });
+    await Promise.race([settled(), timedOut]);
+    clearTimeout(timer);
+    if (this.subscriptionId && this.socket.isOpen) {
+      await this.socket
+        .request({ type: 'unsubscribe', subscriptionId: this.subscriptionId }, 5000)
+        .catch((error: unknown) => this.reportError(error));
+    }
+    await this.socket.close();
   }
 
-  /** Number of records being handled now. */
+  /** Records whose handler runs now. */
   get inFlight(): number {
     return this.running.size;
   }
 
-  private async connectLoop(): Promise<void> {
-    for (let attempt = 0; !this.stopping; attempt++) {
-      try {
-        await this.connect();
-        attempt = 0;
-        await new Promise<void>((resolve) => this.socket?.once('close', () => resolve()));
-      } catch (error) {
-        this.options.onError?.(error);
-      }
-      for (const resolve of this.pendingAcks.values()) resolve(undefined);
-      this.pendingAcks.clear();
-      if (!this.stopping) await sleep(jitteredBackoffMs(attempt, 100, 3000));
-    }
-  }
-
-  private connect(): Promise<void> {
-    const wsUrl = `${this.options.url.replace(/^http/, 'ws')}/ws`;
-    return new Promise<void>((resolve, reject) => {
-      const socket = new WebSocket(wsUrl);
-      this.socket = socket;
-      socket.once('error', reject);
-      socket.on('message', (data) =>
-        this.onFrame(JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>),
-      );
-      socket.once('open', () => {
-        socket.off('error', reject);
-        socket.on('error', (error) => this.options.onError?.(error));
-        this.send({
-          type: 'subscribe',
-          mode: 'share',
-          group: this.options.group,
-          credit: Math.max(0, this.options.concurrency - this.running.size),
-          ...(this.options.topics ? { topics: this.options.topics } : {}),
-          ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs } : {}),
-        });
-        resolve();
-      });
+  private async subscribe(): Promise<void> {
+    const run = this.run$;
+    if (!run) return;
+    const credit = this.stopping ? 0 : Math.max(0, run.concurrency - this.running.size);
+    const answer = await this.socket.request({
+      type: 'subscribe',
+      mode: 'share',
+      group: run.group,
+      topics: run.topics,
+      credit,
+      ...(run.lockDurationMs !== undefined ? { lockDurationMs: run.lockDurationMs } : {}),
     });
+    this.subscriptionId = String(answer.subscriptionId);
+    this.creditToGrant = 0;
+    this.stats.connections += 1;
+    this.acks.flush();
+    this.subscribed?.();
   }
 
-  private onFrame(frame: Record<string, unknown>): void {
-    if (frame.type === 'subscribed') this.subscriptionId = String(frame.subscriptionId);
-    else if (frame.type === 'records')
-      for (const r of frame.records as DeliveredRecord[]) this.start(r);
-    else if (frame.type === 'acked')
-      this.pendingAcks.get(String(frame.requestId))?.(frame.results as AckResult[]);
-    else if (frame.type === 'error') {
-      const resolve = this.pendingAcks.get(String(frame.requestId));
-      if (resolve) resolve(undefined);
-      else this.options.onError?.(frame.error);
+  private onClose(): void {
+    this.subscriptionId = undefined;
+    this.creditToGrant = 0;
+  }
+
+  private onFrame(frame: Frame): void {
+    if (frame.type === 'records' && Array.isArray(frame.records)) {
+      for (const wire of frame.records as WireShareRecord[]) this.onRecord(fromWireShare(wire));
+    } else if (frame.type === 'error') {
+      // An error outside a request ends the subscription on the broker's side: start over.
+      this.reportError(frame.error);
+      this.socket.reconnect();
     }
   }
 
-  private start(record: DeliveredRecord): void {
-    if (this.stopping) {
-      void this.ack(record.receipt, 'release');
+  private onRecord(record: ShareRecord): void {
+    const run = this.run$;
+    if (!run) return;
+    this.stats.received += 1;
+    const key = `${record.topic}/${record.partition}/${record.offset}`;
+    const running = this.running.get(key);
+    if (running) {
+      running.delivery.adopt(record);
+      this.stats.adopted += 1;
+      this.grantCredit(1);
       return;
     }
-    const socket = this.socket;
-    const work = this.handle(record).finally(() => {
-      this.running.delete(record.receipt);
-      if (!this.stopping && socket === this.socket && this.subscriptionId) {
-        this.send({ type: 'credit', subscriptionId: this.subscriptionId, records: 1 });
-      }
-    });
-    this.running.set(record.receipt, work);
-  }
-
-  private async handle(record: DeliveredRecord): Promise<void> {
-    let lockExpiresAtMs = record.lockExpiresAtMs;
-    let timer: NodeJS.Timeout | undefined;
-    const scheduleRenew = () => {
-      const remainingMs = Math.max(0, lockExpiresAtMs - Date.now());
-      timer = setTimeout(
-        () => {
-          void this.ack(record.receipt, 'renew').then((result) => {
-            if (result?.ok && result.lockExpiresAtMs) {
-              lockExpiresAtMs = result.lockExpiresAtMs;
-              scheduleRenew();
-            }
-          });
-        },
-        remainingMs * (this.options.renewFraction ?? 0.5),
-      );
-    };
-    scheduleRenew();
-    let outcome: { type: AckType; error?: string };
-    try {
-      await this.options.handler(record);
-      outcome = { type: 'accept' };
-    } catch (error) {
-      outcome =
-        error instanceof NonRetriableError
-          ? { type: 'reject', error: error.message }
-          : { type: 'release' };
-    } finally {
-      clearTimeout(timer);
+    if (this.stopping) {
+      void this.acknowledge(record.receipt, { type: AckType.RELEASE, delayMs: 0 });
+      return;
     }
-    const result = await this.ack(record.receipt, outcome.type, outcome.error);
-    // LOCK_LOST: the lock ended (expiry or reconnect) and the record went back: it is not retried here.
-    if (result && !result.ok) this.options.onError?.(result.error);
+    const delivery = new InFlightDelivery(
+      record,
+      run.lockDurationMs,
+      run.renewFraction ?? 0.5,
+      (receipt) => this.acks.submit({ receipt, type: AckType.RENEW, ...this.lockDuration() }),
+      {
+        renewed: () => (this.stats.renewed += 1),
+        // A lost lock is counted once, when the handler ends (below).
+        refused: (outcome) => outcome.code !== WeirErrorCode.LOCK_LOST && this.refused(outcome),
+      },
+    );
+    const done = this.handle(run, delivery).finally(() => {
+      this.running.delete(key);
+      if (!this.stopping) this.grantCredit(1);
+    });
+    this.running.set(key, { delivery, done });
   }
 
-  private ack(receipt: string, type: AckType, error?: string): Promise<AckResult | undefined> {
-    const requestId = `a${this.nextRequestId++}`;
-    return new Promise((resolve) => {
-      if (
-        !this.send({
-          type: 'ack',
-          requestId,
-          acks: [{ receipt, type, ...(error ? { error } : {}) }],
-        })
-      ) {
-        resolve(undefined);
-        return;
+  private async handle(run: ShareRunOptions, delivery: InFlightDelivery): Promise<void> {
+    let answer: { type: AckType; error?: string };
+    try {
+      await run.handler(delivery.record, { signal: delivery.signal });
+      answer = { type: AckType.ACCEPT };
+    } catch (error) {
+      answer =
+        error instanceof NonRetriableError
+          ? { type: AckType.REJECT, error: error.message.slice(0, MAX_ERROR_LENGTH) }
+          : { type: AckType.RELEASE };
+    } finally {
+      delivery.finish();
+    }
+    if (delivery.isLost) {
+      this.stats.lockLost += 1; // the broker took the record back; it comes again, not from us
+      return;
+    }
+    await this.acknowledge(delivery.record.receipt, answer);
+  }
+
+  private async acknowledge(
+    receipt: string,
+    answer: { type: AckType; error?: string; delayMs?: number },
+  ): Promise<void> {
+    const outcome = await this.acks.submit({ receipt, ...answer });
+    if (outcome.ok) this.stats.count(answer.type);
+    else this.refused(outcome);
+  }
+
+  private refused(outcome: Extract<AckOutcome, { ok: false }>): void {
+    if (outcome.code === WeirErrorCode.LOCK_LOST) this.stats.lockLost += 1;
+    else this.reportError(new WeirError(outcome.code, outcome.message));
+  }
+
+  private lockDuration(): { lockDurationMs?: number } {
+    const lockDurationMs = this.run$?.lockDurationMs;
+    return lockDurationMs === undefined ? {} : { lockDurationMs };
+  }
+
+  /** Credit given back in one turn of the event loop leaves in one frame. */
+  private grantCredit(records: number): void {
+    this.creditToGrant += records;
+    if (this.creditToGrant !== records) return;
+    setImmediate(() => {
+      const granted = this.creditToGrant;
+      this.creditToGrant = 0;
+      if (granted > 0 && this.subscriptionId && !this.stopping) {
+        this.socket.send({ type: 'credit', subscriptionId: this.subscriptionId, records: granted });
       }
-      this.pendingAcks.set(requestId, (results) => {
-        this.pendingAcks.delete(requestId);
-        resolve(results?.[0]);
-      });
     });
   }
 
-  private send(frame: object): boolean {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(JSON.stringify(frame));
-    return true;
+  private reportError(error: unknown): void {
+    if (this.options.onError) this.options.onError(error);
+    else if (!(error instanceof WeirError && error.retriable)) {
+      process.emitWarning(`Weir ShareConsumer: ${errorMessage(error)}`);
+    }
   }
 }

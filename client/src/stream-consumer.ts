@@ -1,220 +1,221 @@
-import { jitteredBackoffMs, sleep, WeirError } from './errors';
-import { requestJson } from './http-json';
-
-/** A record as a stream consumer receives it. */
-export interface StreamRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestampMs: number;
-  key?: string;
-  value?: unknown;
-  valueBase64?: string;
-  headers: Record<string, string>;
-}
-
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+import { Admin } from './admin';
+import { BackoffOptions, backoffDelayMs, sleep } from './backoff';
+import { errorMessage, hasErrorCode, WeirError, WeirErrorCode } from './errors';
+import { PartitionPositions, StreamBatch } from './partition-positions';
+import { fromWire, TopicPartition } from './records';
+import { CommitOffset, StreamMember } from './stream-member';
 
 export interface StreamConsumerOptions {
   /** `http://host:port` of the broker. */
   url: string;
-  group: string;
-  topics: string[];
-  /** Handles one batch; its records are in offset order per partition. Committed once it resolves. */
-  eachBatch: (records: StreamRecord[]) => Promise<void>;
-  autoOffsetReset?: 'earliest' | 'latest';
-  sessionTimeoutMs?: number;
-  maxRecords?: number;
-  /** Long-poll wait of each poll (default 1000 ms). */
-  waitMs?: number;
-  /** Told of every new assignment. */
-  onAssignment?: (generation: number, assignment: TopicPartition[]) => void;
+  /** Delay after a failure before polling again (default 100 ms doubling to 3 s, jittered). */
+  retryBackoff?: BackoffOptions;
+  /** Errors that do not stop the consumer: a failed batch, a lost connection. */
   onError?: (error: unknown) => void;
 }
 
-interface PollAnswer {
-  generation: number;
-  assignment: TopicPartition[];
-  records: StreamRecord[];
+export interface StreamRunOptions {
+  group: string;
+  topics: string[];
+  /** Handles one partition's records in offset order; they are committed once it resolves. */
+  eachBatch: (batch: StreamBatch) => Promise<void>;
+  /** Where a partition without a committed offset starts (default `latest`, as Kafka). */
+  autoOffsetReset?: 'earliest' | 'latest';
+  /** The broker drops a member silent for this long (default 45,000 ms). */
+  sessionTimeoutMs?: number;
+  /** Most records per poll (default 500). */
+  maxRecords?: number;
+  /** Long-poll wait while there is nothing to read (default 1,000 ms). */
+  pollWaitMs?: number;
+  /** Told of every change of this member's partitions (and of the first assignment). */
+  onAssignment?: (assignment: TopicPartition[], generation: number) => void;
 }
 
-const key = (p: TopicPartition) => `${p.topic}/${p.partition}`;
-
 /**
- * An analytics consumer in a streaming consumer group over HTTP long-poll: join, poll, hand each
- * batch to `eachBatch`, commit after it succeeds, heartbeat while it runs, leave on `stop`.
- * Paused partitions keep their records in a local buffer until resumed, so order holds. After a
- * broker restart it joins again and resumes from the committed offsets.
+ * An analytics consumer in a streaming consumer group over HTTP long-poll. It joins, polls,
+ * hands each partition's records to `eachBatch` in offset order, heartbeats while a batch runs,
+ * and commits a batch's offsets after it resolves; the next poll (which lets a revoked
+ * partition go) comes only after the commit, so a new owner resumes exactly there. A batch that
+ * throws is read again (after a backoff). `pause`/`resume` and `seek` work per partition; the
+ * rereads they need go through the group's offset reset. After a lost connection or a broker
+ * restart it joins again and resumes from the committed offsets.
  */
 export class StreamConsumer {
-  private memberId: string | undefined;
-  private generation = -1;
-  private assignment: TopicPartition[] = [];
-  private readonly paused = new Set<string>();
-  private readonly buffered = new Map<string, StreamRecord[]>();
-  private stopping = false;
-  private running: Promise<void> | undefined;
+  private readonly positions = new PartitionPositions();
+  private readonly admin: Admin;
+  private member: StreamMember | undefined;
+  private run$: StreamRunOptions | undefined;
+  private polls = 0;
+  private loop: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
-  constructor(private readonly options: StreamConsumerOptions) {}
-
-  run(): Promise<void> {
-    this.running ??= this.loop();
-    return this.running;
+  constructor(private readonly options: StreamConsumerOptions) {
+    this.admin = new Admin(options.url);
   }
 
-  /** Leaves the group after the batch in progress. */
+  /** Starts consuming; resolves once the member joined (retrying while the broker is down). */
+  run(options: StreamRunOptions): Promise<void> {
+    if (this.run$) throw new Error('this StreamConsumer is already running');
+    this.run$ = options;
+    this.member = new StreamMember(this.options.url, options.group, {
+      topics: options.topics,
+      autoOffsetReset: options.autoOffsetReset ?? 'latest',
+      ...(options.sessionTimeoutMs !== undefined
+        ? { sessionTimeoutMs: options.sessionTimeoutMs }
+        : {}),
+    });
+    let joined!: () => void;
+    const firstJoin = new Promise<void>((resolve) => (joined = resolve));
+    this.loop = this.consume(options, this.member, joined);
+    return firstJoin;
+  }
+
+  /** Ends the poll in progress, lets the running batch finish and commit, then leaves. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.running;
+    this.stopping.abort();
+    await this.loop;
   }
 
+  /** The partitions this member owns, as of the latest answer. */
+  get assignment(): TopicPartition[] {
+    return this.member?.assignment ?? [];
+  }
+
+  /** Stops handing out the partition's records (they are read again on resume). */
   pause(topic: string, partition: number): void {
-    this.paused.add(key({ topic, partition }));
+    this.positions.pause({ topic, partition });
   }
 
-  resume(topic: string, partition: number): void {
-    this.paused.delete(key({ topic, partition }));
+  /** Hands out the partition's records again, from the first one skipped while paused. */
+  async resume(topic: string, partition: number): Promise<void> {
+    const from = this.positions.resume({ topic, partition });
+    if (from !== undefined) await this.seek(topic, partition, from);
   }
 
-  /** Moves the group's position on a partition; every member reads from it on its next poll. */
+  /**
+   * Moves the group's position in a partition to `offset` (the group's offset reset; it is
+   * also the committed offset): the next records handed out start there.
+   */
   async seek(topic: string, partition: number, offset: number): Promise<void> {
-    this.buffered.delete(key({ topic, partition }));
-    await requestJson(
-      this.options.url,
-      'POST',
-      `/streams/groups/${this.options.group}/offsets/reset`,
-      {
+    const group = this.run$?.group;
+    if (group === undefined) throw new Error('seek needs a running StreamConsumer');
+    this.positions.seekStarted({ topic, partition }, offset);
+    try {
+      await this.admin.resetStreamOffsets(group, {
         topic,
         partitions: [partition],
         to: { offset },
-      },
-    );
-  }
-
-  get currentAssignment(): TopicPartition[] {
-    return [...this.assignment];
-  }
-
-  private get base(): string {
-    return `/streams/groups/${this.options.group}/members`;
-  }
-
-  private async loop(): Promise<void> {
-    for (let attempt = 0; !this.stopping;) {
-      try {
-        if (!this.memberId) await this.join();
-        const answer = await requestJson<PollAnswer>(
-          this.options.url,
-          'POST',
-          `${this.base}/${this.memberId}/poll`,
-          {
-            maxRecords: this.options.maxRecords ?? 500,
-            waitMs: this.options.waitMs ?? 1000,
-          },
-        );
-        this.observe(answer);
-        await this.deliver(answer.records);
-        attempt = 0;
-      } catch (error) {
-        this.options.onError?.(error);
-        if (error instanceof WeirError && error.code === 'MEMBER_NOT_FOUND')
-          this.memberId = undefined;
-        else await sleep(jitteredBackoffMs(attempt++, 100, 3000));
-      }
-    }
-    if (this.memberId) {
-      await requestJson(this.options.url, 'DELETE', `${this.base}/${this.memberId}`).catch(
-        () => undefined,
-      );
-    }
-  }
-
-  private async join(): Promise<void> {
-    const answer = await requestJson<{ memberId: string } & PollAnswer>(
-      this.options.url,
-      'POST',
-      this.base,
-      {
-        topics: this.options.topics,
-        autoCommit: false,
-        autoOffsetReset: this.options.autoOffsetReset ?? 'latest',
-        ...(this.options.sessionTimeoutMs
-          ? { sessionTimeoutMs: this.options.sessionTimeoutMs }
-          : {}),
-      },
-    );
-    this.memberId = answer.memberId;
-    this.buffered.clear();
-    this.observe(answer);
-  }
-
-  private observe(answer: { generation: number; assignment: TopicPartition[] }): void {
-    if (answer.generation === this.generation) return;
-    this.generation = answer.generation;
-    this.assignment = answer.assignment;
-    const owned = new Set(answer.assignment.map(key));
-    for (const k of [...this.buffered.keys()]) if (!owned.has(k)) this.buffered.delete(k);
-    this.options.onAssignment?.(answer.generation, [...answer.assignment]);
-  }
-
-  private async deliver(records: readonly StreamRecord[]): Promise<void> {
-    for (const r of records) {
-      const list = this.buffered.get(key(r)) ?? [];
-      list.push(r);
-      this.buffered.set(key(r), list);
-    }
-    const batch: StreamRecord[] = [];
-    for (const [k, list] of this.buffered) {
-      if (this.paused.has(k)) continue;
-      batch.push(...list);
-      this.buffered.delete(k);
-    }
-    if (batch.length === 0) return;
-    const heartbeat = setInterval(
-      () => {
-        void requestJson(this.options.url, 'POST', `${this.base}/${this.memberId}/heartbeat`).catch(
-          () => undefined,
-        );
-      },
-      Math.max(500, (this.options.sessionTimeoutMs ?? 45_000) / 3),
-    );
-    try {
-      await this.options.eachBatch(batch);
-    } catch (error) {
-      // Read the failed batch again: move each partition back to its first record.
-      const first = new Map<string, StreamRecord>();
-      for (const r of batch) if (!first.has(key(r))) first.set(key(r), r);
-      for (const r of first.values()) await this.seek(r.topic, r.partition, r.offset);
-      throw error;
-    } finally {
-      clearInterval(heartbeat);
-    }
-    await this.commit(batch);
-  }
-
-  private async commit(batch: readonly StreamRecord[]): Promise<void> {
-    const next = new Map<string, { topic: string; partition: number; offset: number }>();
-    for (const r of batch)
-      next.set(key(r), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    try {
-      await requestJson(this.options.url, 'POST', `/streams/groups/${this.options.group}/offsets`, {
-        memberId: this.memberId,
-        generation: this.generation,
-        offsets: [...next.values()],
       });
-    } catch (error) {
-      // A rebalance moved on: the new owner reads from the last commit (at least once).
-      if (
-        error instanceof WeirError &&
-        (error.code === 'STALE_GENERATION' || error.code === 'NOT_PARTITION_OWNER')
-      ) {
-        this.options.onError?.(error);
-        return;
+    } finally {
+      this.positions.seekDone({ topic, partition }, this.polls);
+    }
+  }
+
+  private async consume(
+    run: StreamRunOptions,
+    member: StreamMember,
+    joined: () => void,
+  ): Promise<void> {
+    const signal = this.stopping.signal;
+    for (let attempt = 0; !signal.aborted;) {
+      try {
+        if (!member.isJoined) {
+          const changed = await member.join(signal);
+          this.positions.clearPositions();
+          joined();
+          if (changed) this.assignmentChanged(run, member);
+        }
+        const pollNumber = ++this.polls;
+        const answer = await member.poll(run.maxRecords ?? 500, run.pollWaitMs ?? 1000, signal);
+        if (answer.changed) this.assignmentChanged(run, member);
+        const batches = this.positions.take(answer.records.map(fromWire), pollNumber);
+        const failed = await this.handleAll(run, member, batches);
+        attempt = failed ? attempt + 1 : 0;
+        if (failed) await sleep(backoffDelayMs(attempt - 1, this.retryBackoff), signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        if (hasErrorCode(error, WeirErrorCode.MEMBER_NOT_FOUND)) {
+          member.forget(); // session expired or the broker restarted: join again at once
+          continue;
+        }
+        this.reportError(error);
+        // An unanswered poll may have moved the member past records it never got: start over.
+        await member.leave().catch(() => member.forget());
+        await sleep(backoffDelayMs(attempt++, this.retryBackoff), signal);
       }
-      throw error;
+    }
+    joined();
+    await member.leave().catch((error: unknown) => this.reportError(error));
+  }
+
+  /** Runs the batches one by one, then commits the ones that succeeded; true if one failed. */
+  private async handleAll(
+    run: StreamRunOptions,
+    member: StreamMember,
+    batches: StreamBatch[],
+  ): Promise<boolean> {
+    const offsets: CommitOffset[] = [];
+    let failed = false;
+    for (const batch of batches) {
+      if (this.stopping.signal.aborted) break;
+      if (!this.positions.admit(batch)) continue; // paused by an earlier batch
+      const last = batch.records[batch.records.length - 1];
+      if (!last) continue;
+      try {
+        await this.withHeartbeat(run, member, () => run.eachBatch(batch));
+        if (this.positions.isSeeking(batch)) continue; // sought meanwhile: the seek decides
+        this.positions.advance(batch);
+        offsets.push({ topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
+      } catch (error) {
+        failed = true;
+        this.reportError(error);
+        const first = batch.records[0]?.offset ?? last.offset;
+        await this.seek(batch.topic, batch.partition, first).catch((e: unknown) =>
+          this.reportError(e),
+        );
+      }
+    }
+    if (offsets.length > 0) await member.commit(offsets);
+    return failed;
+  }
+
+  private async withHeartbeat(
+    run: StreamRunOptions,
+    member: StreamMember,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const intervalMs = Math.max(200, (run.sessionTimeoutMs ?? 45_000) / 3);
+    const timer = setInterval(() => {
+      member.heartbeat().then(
+        (changed) => changed && this.assignmentChanged(run, member),
+        (error: unknown) => this.reportError(error),
+      );
+    }, intervalMs);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private assignmentChanged(run: StreamRunOptions, member: StreamMember): void {
+    const assignment = member.assignment;
+    this.positions.retain(assignment);
+    try {
+      run.onAssignment?.(assignment, member.generation);
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+
+  private get retryBackoff(): BackoffOptions {
+    return this.options.retryBackoff ?? { initialMs: 100, maxMs: 3000 };
+  }
+
+  private reportError(error: unknown): void {
+    if (this.options.onError) this.options.onError(error);
+    else if (!(error instanceof WeirError && error.retriable)) {
+      process.emitWarning(`Weir StreamConsumer: ${errorMessage(error)}`);
     }
   }
 }

@@ -1,114 +1,172 @@
-import { CustomTransportStrategy, RpcException, Server } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { EventEmitter } from 'node:events';
+import { lastValueFrom, toArray } from 'rxjs';
+import { Admin, ShareGroupConfig } from '../../client/src/admin';
+import type { BackoffOptions } from '../../client/src/backoff';
 import { NonRetriableError } from '../../client/src/errors';
 import { Producer } from '../../client/src/producer';
-import { DeliveredRecord, ShareConsumer } from '../../client/src/share-consumer';
-import { CORRELATION_ID, REPLY_TO, WeirContext } from './weir-context';
+import type { ProducerRecord, ShareRecord } from '../../client/src/records';
+import { ShareConsumer } from '../../client/src/share-consumer';
+import { describeFailure, isNonRetriable } from './non-retriable-rpc.exception';
+import { WeirContext } from './weir-context';
+import { WEIR_TRANSPORT, WeirEvent, WeirEventsMap, WeirHeader, WeirStatus } from './weir-headers';
 
 export interface ServerWeirOptions {
   /** `http://host:port` of the broker. */
   url: string;
-  /** The share group the handlers consume from. */
+  /** The share group every handler's topic is consumed from. */
   group: string;
+  /** Records handled at once (default 16). */
   concurrency?: number;
+  /** This server's lock duration (default: the group's). */
   lockDurationMs?: number;
+  /** Applied with `PUT /queues/groups/:group` (topics: the handlers' patterns) at listen. */
+  groupConfig?: ShareGroupConfig;
+  reconnectBackoff?: BackoffOptions;
 }
 
-/**
- * A thrown value that must not be retried: NonRetriableError, or `RpcException({ retriable:
- * false })`, which reaches the transport as its payload once Nest's exception filter ran.
- */
-function isNonRetriable(error: unknown): boolean {
-  if (error instanceof NonRetriableError) return true;
-  const payload = error instanceof RpcException ? error.getError() : error;
-  return (
-    typeof payload === 'object' &&
-    payload !== null &&
-    (payload as { retriable?: unknown }).retriable === false
-  );
-}
-
-const describeError = (error: unknown): string =>
-  error instanceof Error ? error.message : (JSON.stringify(error) ?? 'undefined');
+/** The group's default, until the broker told this server its own. */
+const DEFAULT_MAX_DELIVERY_COUNT = 5;
 
 /**
- * A Nest microservice transport on Weir share groups: each `@EventPattern('orders')` or
- * `@MessagePattern('orders')` handler consumes topic `orders` from the group. A handler that
- * completes accepts the record; one that throws releases it (retry with the group's backoff);
- * a non-retriable error rejects it (dead-letter). Message handlers reply to `weir-reply-to`.
+ * A Nest microservice transport on a Weir share group. Each `@EventPattern('orders')` or
+ * `@MessagePattern('orders')` handler consumes topic `orders`. A handler that completes
+ * (value, Promise or Observable) accepts the record; one that fails releases it (a retry, with
+ * the group's backoff); one that fails with a non-retriable error (`NonRetriableRpcException`,
+ * `RpcException({ retriable: false })`) rejects it, which dead-letters it. A message handler
+ * whose request carries `weir-reply-to` answers there: its values on success, the error when it
+ * fails for good (non-retriable, or on the last allowed delivery).
  */
-export class ServerWeir extends Server implements CustomTransportStrategy {
-  private consumer: ShareConsumer | undefined;
+export class ServerWeir
+  extends Server<WeirEventsMap, WeirStatus>
+  implements CustomTransportStrategy
+{
+  override readonly transportId = WEIR_TRANSPORT;
+  private readonly events = new EventEmitter();
   private readonly producer: Producer;
+  private consumer: ShareConsumer | undefined;
+  private maxDeliveryCount = DEFAULT_MAX_DELIVERY_COUNT;
 
   constructor(private readonly options: ServerWeirOptions) {
     super();
     this.producer = new Producer({ url: options.url, lingerMs: 1 });
+    // An 'error' event without a listener would throw.
+    this.events.on(WeirEvent.ERROR, () => undefined);
   }
 
-  listen(callback: (...optionalParams: unknown[]) => unknown): void {
-    const topics = [...this.messageHandlers.keys()];
-    this.consumer = new ShareConsumer({
-      url: this.options.url,
-      group: this.options.group,
-      topics,
-      concurrency: this.options.concurrency ?? 16,
-      ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs } : {}),
-      handler: (record) => this.handle(record),
-      onError: (error) => {
-        this.logger.warn?.(`weir transport: ${JSON.stringify(error)}`);
-      },
-    });
-    void this.consumer.run();
-    callback();
+  /** Subscribes to the handlers' topics; `callback` runs once subscribed (or with the error). */
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
   }
 
+  /** Stops taking records, lets running handlers finish and answer, then closes. */
   async close(): Promise<void> {
     await this.consumer?.stop();
     await this.producer.close();
+    this._status$.next(WeirStatus.DISCONNECTED);
+    this.events.removeAllListeners();
   }
 
-  on(): void {
-    // The transport has no events of its own to subscribe to.
+  on<
+    K extends keyof WeirEventsMap = keyof WeirEventsMap,
+    C extends WeirEventsMap[K] = WeirEventsMap[K],
+  >(event: K, callback: C): void {
+    this.events.on(event, callback);
   }
 
+  /** The underlying ShareConsumer. */
   unwrap<T>(): T {
+    if (!this.consumer) throw new Error('ServerWeir is not listening yet: call listen() first');
     return this.consumer as T;
   }
 
-  private async handle(record: DeliveredRecord): Promise<void> {
-    const handler = this.getHandlerByPattern(record.topic);
-    if (!handler) throw new NonRetriableError(`no handler for topic '${record.topic}'`);
-    const replyTo = record.headers[REPLY_TO];
-    const correlationId = record.headers[CORRELATION_ID];
-    let response: unknown;
-    try {
-      response = await lastValueFrom(
-        this.transformToObservable(await handler(record.value, new WeirContext(record))),
-        {
-          defaultValue: undefined,
-        },
-      );
-    } catch (error) {
-      if (replyTo && correlationId && !handler.isEventHandler) {
-        await this.reply(replyTo, correlationId, {
-          err: error instanceof Error ? error.message : error,
-        });
-        return; // the caller has its answer: nothing to retry
-      }
-      if (isNonRetriable(error)) {
-        throw new NonRetriableError(describeError(error));
-      }
-      throw error;
+  private async start(): Promise<void> {
+    const topics = [...this.messageHandlers.keys()];
+    const admin = new Admin(this.options.url);
+    if (this.options.groupConfig && topics.length > 0) {
+      const group = await admin.putShareGroup(this.options.group, {
+        ...this.options.groupConfig,
+        topics,
+      });
+      this.maxDeliveryCount = group.config.maxDeliveryCount;
     }
-    if (replyTo && correlationId && !handler.isEventHandler) {
-      await this.reply(replyTo, correlationId, { response: response ?? null });
+    if (topics.length === 0) return;
+    this.consumer = new ShareConsumer({
+      url: this.options.url,
+      onError: (error) => this.events.emit(WeirEvent.ERROR, error),
+      ...(this.options.reconnectBackoff ? { reconnectBackoff: this.options.reconnectBackoff } : {}),
+    });
+    await this.consumer.run({
+      group: this.options.group,
+      topics,
+      concurrency: this.options.concurrency ?? 16,
+      handler: (record) => this.handleRecord(record),
+      ...(this.options.lockDurationMs !== undefined
+        ? { lockDurationMs: this.options.lockDurationMs }
+        : {}),
+    });
+    if (!this.options.groupConfig) {
+      const group = await admin.describeShareGroup(this.options.group);
+      this.maxDeliveryCount = group.config.maxDeliveryCount;
     }
+    this._status$.next(WeirStatus.CONNECTED);
   }
 
-  private async reply(topic: string, correlationId: string, body: object): Promise<void> {
-    await this.producer.send(topic, [
-      { value: { ...body, isDisposed: true }, headers: { [CORRELATION_ID]: correlationId } },
-    ]);
+  /** Runs the record's handler; resolving accepts, throwing releases, NonRetriableError rejects. */
+  private async handleRecord(record: ShareRecord): Promise<void> {
+    const handler = this.getHandlerByPattern(record.topic);
+    if (!handler) throw new NonRetriableError(`no handler for topic '${record.topic}'`);
+    const replyTo = handler.isEventHandler ? undefined : record.headers[WeirHeader.REPLY_TO];
+    const correlationId = record.headers[WeirHeader.CORRELATION_ID];
+    const reply = replyTo && correlationId ? { topic: replyTo, correlationId } : undefined;
+    let values: unknown[];
+    try {
+      values = await this.run(handler, record);
+    } catch (error) {
+      const nonRetriable = isNonRetriable(error);
+      if (reply && (nonRetriable || record.deliveryCount >= this.maxDeliveryCount)) {
+        await this.reply(reply, [{ err: toJsonError(error), isDisposed: true }]);
+      }
+      const message = describeFailure(error);
+      if (nonRetriable) throw new NonRetriableError(message, { cause: error });
+      throw error instanceof Error ? error : new Error(message, { cause: error });
+    }
+    if (reply) await this.reply(reply, toPackets(values));
   }
+
+  /** Every value the handler's result emits, once it completes. */
+  private async run(handler: MessageHandler, record: ShareRecord): Promise<unknown[]> {
+    const result: unknown = await handler(record.value, new WeirContext([record]));
+    return lastValueFrom(this.transformToObservable(result).pipe(toArray()));
+  }
+
+  private async reply(
+    to: { topic: string; correlationId: string },
+    packets: Array<Record<string, unknown>>,
+  ): Promise<void> {
+    const records: ProducerRecord[] = packets.map((value) => ({
+      key: to.correlationId,
+      value,
+      headers: { [WeirHeader.CORRELATION_ID]: to.correlationId },
+    }));
+    await this.producer.produce(to.topic, records);
+  }
+}
+
+/** Nest's write packets: each value in order, the last one marked as the end. */
+function toPackets(values: unknown[]): Array<Record<string, unknown>> {
+  if (values.length === 0) return [{ isDisposed: true }];
+  return values.map((response, i) =>
+    i === values.length - 1 ? { response, isDisposed: true } : { response },
+  );
+}
+
+/** An error as JSON: Nest's filter already made it `{ status, message }`; an Error is flattened. */
+function toJsonError(error: unknown): unknown {
+  return error instanceof Error ? { name: error.name, message: error.message } : error;
 }

@@ -1,13 +1,16 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { DeliveredRecord } from '../../client/src/share-consumer';
+import type { ShareRecord } from '../../client/src/records';
 
-/** What a Weir-transport handler can ask about the record it handles. */
-export class WeirContext extends BaseRpcContext<[DeliveredRecord]> {
-  constructor(record: DeliveredRecord) {
-    super([record]);
+type WeirContextArgs = [ShareRecord];
+
+/** What a Weir-transport handler can ask (`@Ctx() ctx: WeirContext`) about its record. */
+export class WeirContext extends BaseRpcContext<WeirContextArgs> {
+  constructor(args: WeirContextArgs) {
+    super(args);
   }
 
-  getRecord(): DeliveredRecord {
+  /** The delivered record, with its receipt and lock deadline. */
+  getRecord(): ShareRecord {
     return this.args[0];
   }
 
@@ -23,19 +26,21 @@ export class WeirContext extends BaseRpcContext<[DeliveredRecord]> {
     return this.args[0].offset;
   }
 
+  /** 1 on the first delivery, + 1 on each redelivery. */
   getDeliveryCount(): number {
     return this.args[0].deliveryCount;
   }
 
-  getKey(): string | undefined {
+  /** The record's key: a string, a Buffer for a binary key, or null. */
+  getKey(): string | Buffer | null {
     return this.args[0].key;
   }
 
   getHeaders(): Record<string, string> {
     return this.args[0].headers;
   }
-}
 
-/** Headers of a request that expects a reply. */
-export const REPLY_TO = 'weir-reply-to';
-export const CORRELATION_ID = 'weir-correlation-id';
+  getTimestampMs(): number {
+    return this.args[0].timestampMs;
+  }
+}
