@@ -2,7 +2,7 @@
 //   npx tsc -p examples/tsconfig.json && node examples/dist/examples/analytics-consumer.js
 // It counts clicks per user on topic `clicks` from the start, in order per partition, and
 // prints the counts on Ctrl-C. Run two at once to see the partitions shared between them.
-import { Producer, StreamConsumer } from '../client/src/index';
+import { Producer, StreamConsumer } from '@weir/client';
 
 const url = process.env.WEIR_URL ?? 'http://localhost:8080';
 

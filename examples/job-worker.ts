@@ -2,7 +2,7 @@
 //   npx tsc -p examples/tsconfig.json && node examples/dist/examples/job-worker.js
 // It produces 100 jobs to topic `jobs`, handles them 8 at a time, and stops on Ctrl-C or once
 // all are done. WEIR_URL points it at another broker (default http://localhost:8080).
-import { NonRetriableError, Producer, ShareConsumer } from '../client/src/index';
+import { NonRetriableError, Producer, ShareConsumer } from '@weir/client';
 
 const url = process.env.WEIR_URL ?? 'http://localhost:8080';
 

@@ -5,8 +5,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { firstValueFrom } from 'rxjs';
-import { ClientWeir } from '../../src/transport/client-weir';
-import { ServerWeir } from '../../src/transport/server-weir';
+import { ClientWeir, ServerWeir, WeirExceptionFilter } from '@weir/nestjs';
 import { OrdersModule } from './orders.module';
 
 const url = process.env.WEIR_URL ?? 'http://localhost:8080';
@@ -19,6 +18,8 @@ async function main(): Promise<void> {
       groupConfig: { maxDeliveryCount: 3 },
     }),
   });
+  // Lets a NonRetriableError of @weir/client thrown by a handler dead-letter its record at once.
+  app.useGlobalFilters(new WeirExceptionFilter());
   await app.listen();
 
   const client = new ClientWeir({ url });

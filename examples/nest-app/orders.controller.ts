@@ -1,7 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { NonRetriableRpcException } from '../../src/transport/non-retriable-rpc.exception';
-import { WeirContext } from '../../src/transport/weir-context';
+import { NonRetriableRpcException, WeirContext } from '@weir/nestjs';
 
 interface Order {
   id?: number;

@@ -92,7 +92,11 @@ export interface LogStorage {
    * Deletes every record below `newStartOffset` (never above the log end) and the dead-letter
    * index rows below it; resolves with the new bounds.
    */
-  truncateHead(topicId: number, partition: number, newStartOffset: number): Promise<PartitionBounds>;
+  truncateHead(
+    topicId: number,
+    partition: number,
+    newStartOffset: number,
+  ): Promise<PartitionBounds>;
 
   /** The offset of the first record whose timestamp is at or after `timestampMs`, if any. */
   offsetAtTime(topicId: number, partition: number, timestampMs: number): Promise<number | null>;
