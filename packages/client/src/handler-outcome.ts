@@ -26,10 +26,10 @@ const MAX_ERROR_LENGTH = 4096;
 export async function runHandler(
   handler: ShareHandler,
   record: ShareRecord,
-  signal: AbortSignal,
+  context: { readonly signal: AbortSignal },
 ): Promise<HandlerAnswer> {
   try {
-    await handler(record, { signal });
+    await handler(record, context);
     return { type: AckType.ACCEPT };
   } catch (error) {
     return error instanceof NonRetriableError

@@ -23,7 +23,8 @@ export class InFlightDelivery {
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
   private lockLost = false;
-  private readonly controller = new AbortController();
+  /** Made on first use: most handlers never look at their signal. */
+  private controller: AbortController | undefined;
 
   constructor(
     record: ShareRecord,
@@ -43,6 +44,8 @@ export class InFlightDelivery {
 
   /** Aborts when the lock is lost for good: the handler may stop early. */
   get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.lockLost && !this.controller.signal.aborted) this.abort();
     return this.controller.signal;
   }
 
@@ -64,6 +67,10 @@ export class InFlightDelivery {
     clearTimeout(this.timer);
   }
 
+  private abort(): void {
+    this.controller?.abort(new Error('the lock was lost'));
+  }
+
   private scheduleRenewal(lockExpiresAtMs: number): void {
     clearTimeout(this.timer);
     if (this.finished) return;
@@ -83,7 +90,7 @@ export class InFlightDelivery {
     }
     if (outcome.code === WeirErrorCode.LOCK_LOST) {
       this.lockLost = true;
-      this.controller.abort(new Error('the lock was lost'));
+      this.abort();
     }
     this.listener.refused(outcome);
   }

@@ -86,27 +86,35 @@ export function fromWire(record: WireRecord): WeirRecord {
     partition: record.partition,
     offset: record.offset,
     timestampMs: record.timestampMs,
-    key:
-      record.keyBase64 !== undefined
-        ? Buffer.from(record.keyBase64, 'base64')
-        : (record.key ?? null),
-    value:
-      record.valueBase64 !== undefined
-        ? Buffer.from(record.valueBase64, 'base64')
-        : (record.value ?? null),
+    key: keyOf(record),
+    value: valueOf(record),
     headers: record.headers ?? {},
   };
 }
 
-/** A share-group delivery as the handler sees it. */
+/** A share-group delivery as the handler sees it (one object: this runs for every record). */
 export function fromWireShare(record: WireShareRecord): ShareRecord {
   return {
-    ...fromWire(record),
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestampMs: record.timestampMs,
+    key: keyOf(record),
+    value: valueOf(record),
+    headers: record.headers ?? {},
     deliveryCount: record.deliveryCount,
     receipt: record.receipt,
     lockExpiresAtMs: record.lockExpiresAtMs,
   };
 }
+
+const keyOf = (record: WireRecord): string | Buffer | null =>
+  record.keyBase64 !== undefined ? Buffer.from(record.keyBase64, 'base64') : (record.key ?? null);
+
+const valueOf = (record: WireRecord): unknown =>
+  record.valueBase64 !== undefined
+    ? Buffer.from(record.valueBase64, 'base64')
+    : (record.value ?? null);
 
 /** `topic/partition`: a partition's key in maps. */
 export function partitionKey(p: TopicPartition): string {

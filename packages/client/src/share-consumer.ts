@@ -225,7 +225,13 @@ export class ShareConsumer {
       if (!entry || entry.done) continue;
       this.running += 1;
       const { delivery } = entry;
-      entry.done = runHandler(run.handler, delivery.record, delivery.signal)
+      // The signal is made only if the handler reads it.
+      const context = {
+        get signal() {
+          return delivery.signal;
+        },
+      };
+      entry.done = runHandler(run.handler, delivery.record, context)
         .then((answer) => {
           delivery.finish();
           entry.handlerEnded = true;
