@@ -14,14 +14,16 @@ interface PendingSeek {
 
 /**
  * What a stream consumer knows locally about each partition it owns: the next offset to hand
- * out (records below it are not handed out twice), paused partitions and the first record they
- * skipped (to read again on resume), and seeks on their way. It decides which of a poll's
+ * out (records below it are not handed out twice), paused partitions (which polls ask the
+ * broker not to read) and the first record of theirs a poll that began before the pause
+ * returned (to read again on resume), and seeks on their way. It decides which of a poll's
  * records become batches.
  */
 export class PartitionPositions {
   private readonly next = new Map<string, number>();
   /** Paused partitions, with the first offset skipped while paused (if any). */
   private readonly paused = new Map<string, number | undefined>();
+  private readonly pausedPartitions = new Map<string, TopicPartition>();
   private readonly seeks = new Map<string, PendingSeek>();
 
   /** A new membership: positions start again from the committed offsets. */
@@ -45,6 +47,12 @@ export class PartitionPositions {
   pause(p: TopicPartition): void {
     const key = partitionKey(p);
     if (!this.paused.has(key)) this.paused.set(key, undefined);
+    this.pausedPartitions.set(key, { topic: p.topic, partition: p.partition });
+  }
+
+  /** The paused partitions, which polls ask the broker not to read. */
+  get pausedList(): TopicPartition[] {
+    return [...this.pausedPartitions.values()];
   }
 
   isPaused(p: TopicPartition): boolean {
@@ -56,6 +64,7 @@ export class PartitionPositions {
     const key = partitionKey(p);
     const skippedFrom = this.paused.get(key);
     this.paused.delete(key);
+    this.pausedPartitions.delete(key);
     return skippedFrom;
   }
 

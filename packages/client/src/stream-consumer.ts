@@ -42,11 +42,12 @@ export interface StreamRunOptions {
 
 /**
  * An analytics consumer in a streaming consumer group over HTTP long-poll. It joins, polls,
- * hands each partition's records to `eachBatch` in offset order, heartbeats while a batch runs,
- * and commits a batch's offsets after it resolves; the next poll (which lets a revoked
- * partition go) comes only after the commit, so a new owner resumes exactly there. A batch that
- * throws is read again (after a backoff). `pause`/`resume` and `seek` work per partition; the
- * rereads they need go through the group's offset reset. After a lost connection or a broker
+ * hands each partition's records to `eachBatch` in offset order, heartbeats while a poll's
+ * records are handled (naming the partitions still in hand), and commits a batch's offsets
+ * after it resolves; the next poll (which lets a revoked partition go) comes only after the
+ * commit, so a new owner resumes exactly there. A batch that throws is read again (after a
+ * backoff). `pause` stops fetching a partition (polls name it as paused), `resume` fetches it
+ * again; `seek` goes through the group's offset reset. After a lost connection or a broker
  * restart it joins again and resumes from the committed offsets.
  */
 export class StreamConsumer {
@@ -90,12 +91,19 @@ export class StreamConsumer {
     return this.member?.assignment ?? [];
   }
 
-  /** Stops handing out the partition's records (they are read again on resume). */
+  /**
+   * Stops fetching the partition: polls ask the broker not to read it, so its position stays
+   * where it is. Records of it that a poll already in flight returns are not handed out; they
+   * are read again on resume.
+   */
   pause(topic: string, partition: number): void {
     this.positions.pause({ topic, partition });
   }
 
-  /** Hands out the partition's records again, from the first one skipped while paused. */
+  /**
+   * Fetches the partition again, from where it stopped (through the group's offset reset only
+   * when a poll in flight at the pause returned records of it, which were not handed out).
+   */
   async resume(topic: string, partition: number): Promise<void> {
     const from = this.positions.resume({ topic, partition });
     if (from !== undefined) await this.seek(topic, partition, from);
@@ -135,7 +143,12 @@ export class StreamConsumer {
           if (changed) this.assignmentChanged(run, member);
         }
         const pollNumber = ++this.polls;
-        const answer = await member.poll(run.maxRecords ?? 500, run.pollWaitMs ?? 1000, signal);
+        const answer = await member.poll(
+          run.maxRecords ?? 500,
+          run.pollWaitMs ?? 1000,
+          signal,
+          this.positions.pausedList,
+        );
         if (answer.changed) this.assignmentChanged(run, member);
         const batches = this.positions.take(answer.records.map(fromWire), pollNumber);
         const failed = await this.handleAll(run, member, batches);

@@ -88,17 +88,21 @@ export class StreamMember {
     this.joined = false;
   }
 
-  /** One poll, waiting up to `waitMs` for records; `changed` when the assignment moved. */
+  /**
+   * One poll, waiting up to `waitMs` for records; `changed` when the assignment moved. The
+   * broker reads none of the `paused` partitions and keeps their positions.
+   */
   async poll(
     maxRecords: number,
     waitMs: number,
     signal: AbortSignal,
+    paused: readonly TopicPartition[] = [],
   ): Promise<{ records: WireRecord[]; changed: boolean }> {
     const answer = await requestJson<AssignmentAnswer & { records: WireRecord[] }>(
       this.endpoint,
       'POST',
       `${this.memberPath}/poll`,
-      { maxRecords, waitMs },
+      { maxRecords, waitMs, ...(paused.length > 0 ? { paused } : {}) },
       { signal, timeoutMs: waitMs + 30_000 },
     );
     return { records: answer.records, changed: this.observe(answer) };

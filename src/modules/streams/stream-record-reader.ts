@@ -8,6 +8,11 @@ import { groupPartitionKey } from './domain/group-partition';
 import { clampToLog, startingOffset } from './domain/position';
 import { StreamGroupEntry } from './stream-groups.service';
 
+const NONE: ReadonlySet<string> = new Set();
+
+/** How a poll names a paused partition. */
+export const pausedKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 /**
  * Reads a member's partitions from its positions, straight from the log store (records are
  * never copied), and advances the positions past what it returns. Each partition's records
@@ -21,14 +26,23 @@ export class StreamRecordReader {
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
   ) {}
 
-  /** Up to `maxRecords` records of the partitions `member` owns now. */
-  read(entry: StreamGroupEntry, member: GroupMember, maxRecords: number): RecordView[] {
+  /**
+   * Up to `maxRecords` records of the partitions `member` owns now, except those in `paused`
+   * (keys of {@link pausedKey}), whose positions stay where they are.
+   */
+  read(
+    entry: StreamGroupEntry,
+    member: GroupMember,
+    maxRecords: number,
+    paused: ReadonlySet<string> = NONE,
+  ): RecordView[] {
     const owned = entry.group.owned(member.memberId);
     const records: RecordView[] = [];
     if (owned.length === 0) return records;
     const first = member.nextRotation() % owned.length;
     for (let i = 0; i < owned.length && records.length < maxRecords; i++) {
       const p = owned[(first + i) % owned.length]!;
+      if (paused.has(pausedKey(p.topic, p.partition))) continue;
       const bounds = this.topicStore.partitionState(p.topicId, p.partition);
       if (!bounds) continue; // the topic was deleted; the next refresh drops the partition
       const key = groupPartitionKey(p);

@@ -64,7 +64,13 @@ export class StreamsController {
     response: pollAnswerSchema,
   })
   poll(@Param() params: MemberParams, @Body() body: PollBody): Promise<PollAnswer> {
-    return this.consumer.poll(params.group, params.memberId, body.maxRecords, body.waitMs);
+    return this.consumer.poll(
+      params.group,
+      params.memberId,
+      body.maxRecords,
+      body.waitMs,
+      body.paused ?? [],
+    );
   }
 
   @Post(':group/members/:memberId/heartbeat')
