@@ -1,38 +1,38 @@
-// A job worker: `npx tsc -p examples/tsconfig.json && node examples/dist/examples/job-worker.js`
-// with a broker running (`npm start`). Produces 100 jobs, handles them with 8 at a time.
-import { NonRetriableError } from '../client/src/errors';
-import { Producer } from '../client/src/producer';
-import { ShareConsumer } from '../client/src/share-consumer';
+// A job worker on a share group. With a broker running (`npm start`):
+//   npx tsc -p examples/tsconfig.json && node examples/dist/examples/job-worker.js
+// It produces 100 jobs to topic `jobs`, handles them 8 at a time, and stops on Ctrl-C or once
+// all are done. WEIR_URL points it at another broker (default http://localhost:8080).
+import { NonRetriableError, Producer, ShareConsumer } from '@weir/client';
 
 const url = process.env.WEIR_URL ?? 'http://localhost:8080';
 
 async function main(): Promise<void> {
   const producer = new Producer({ url });
-  await producer.send(
-    'jobs',
-    Array.from({ length: 100 }, (_x, i) => ({ key: `job-${i}`, value: { n: i } })),
-  );
+  const jobs = Array.from({ length: 100 }, (_x, i) => ({ key: `job-${i}`, value: { n: i } }));
+  await producer.produce('jobs', [...jobs, { value: 'not a job' }]);
   await producer.close();
 
+  const worker = new ShareConsumer({ url, onError: (error) => console.warn('worker:', error) });
   let done = 0;
-  const worker = new ShareConsumer({
-    url,
+  await worker.run({
     group: 'example-workers',
     topics: ['jobs'],
     concurrency: 8,
-    handler: async (record) => {
-      const job = record.value as { n?: number } | undefined;
-      if (job?.n === undefined) throw new NonRetriableError('not a job'); // dead-lettered
+    handler: async (record, { signal }) => {
+      const job = record.value as { n?: number } | null;
+      if (typeof job?.n !== 'number') throw new NonRetriableError('not a job'); // dead-lettered
       await new Promise((resolve) => setTimeout(resolve, 10)); // the work
+      if (signal.aborted) throw new Error('lock lost'); // released, handled again elsewhere
       done += 1;
     },
-    onError: (error) => console.warn('worker:', error),
   });
-  const running = worker.run();
-  while (done < 100) await new Promise((resolve) => setTimeout(resolve, 100));
-  await worker.stop();
-  await running;
-  console.log(`handled ${done} jobs`);
+  const stop = async () => {
+    await worker.stop();
+    console.log(`handled ${done} jobs`, worker.stats);
+  };
+  process.once('SIGINT', () => void stop());
+  while (done < jobs.length) await new Promise((resolve) => setTimeout(resolve, 100));
+  await stop();
 }
 
 main().catch((error: unknown) => {

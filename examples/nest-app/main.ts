@@ -1,41 +1,37 @@
-// A Nest microservice on the Weir transport:
-// `npx tsc -p examples/tsconfig.json && node examples/dist/examples/nest-app/main.js`
-// with a broker running (`npm start`); then produce to topic `orders`.
+// A Nest microservice on the Weir transport. With a broker running (`npm start`):
+//   npx tsc -p examples/tsconfig.json && node examples/dist/examples/nest-app/main.js
+// It serves topic `orders` (events) and `prices.quote` (request/reply) from share group
+// `orders-service`, then acts as its own client once: emits two orders and asks for a quote.
 import 'reflect-metadata';
-import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { ServerWeir } from '../../src/transport/server-weir';
-import { WeirContext } from '../../src/transport/weir-context';
+import { firstValueFrom } from 'rxjs';
+import { ClientWeir, ServerWeir, WeirExceptionFilter } from '@weir/nestjs';
+import { OrdersModule } from './orders.module';
 
-@Controller()
-class OrdersController {
-  @EventPattern('orders')
-  handleOrder(@Payload() order: { id?: number }, @Ctx() ctx: WeirContext): void {
-    if (order.id === undefined) throw new RpcException({ retriable: false, message: 'no id' });
-    console.log(
-      `order ${order.id} (delivery ${ctx.getDeliveryCount()}, offset ${ctx.getOffset()})`,
-    );
-  }
-
-  @MessagePattern('prices.quote')
-  quote(@Payload() item: { qty: number }): { total: number } {
-    return { total: item.qty * 9.5 };
-  }
-}
-
-@Module({ controllers: [OrdersController] })
-class OrdersModule {}
+const url = process.env.WEIR_URL ?? 'http://localhost:8080';
 
 async function main(): Promise<void> {
   const app = await NestFactory.createMicroservice(OrdersModule, {
     strategy: new ServerWeir({
-      url: process.env.WEIR_URL ?? 'http://localhost:8080',
+      url,
       group: 'orders-service',
+      groupConfig: { maxDeliveryCount: 3 },
     }),
   });
+  // Lets a NonRetriableError of @weir/client thrown by a handler dead-letter its record at once.
+  app.useGlobalFilters(new WeirExceptionFilter());
   await app.listen();
+
+  const client = new ClientWeir({ url });
+  await firstValueFrom(client.emit('orders', { id: 1, qty: 2 }));
+  await firstValueFrom(client.emit('orders', { qty: 1 })); // no id: dead-lettered
+  console.log('quote:', await firstValueFrom(client.send('prices.quote', { qty: 4 })));
+  await client.close();
+
   process.once('SIGINT', () => void app.close());
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -34,6 +34,25 @@ describe('streaming consumer group offsets', () => {
     }
   }
 
+  it('reads none of the records of the partitions a poll names as paused, and reads on from where they stopped once it no longer names them', async () => {
+    await fill('paused', 2, 5);
+    const { memberId } = await client.join({
+      topics: ['paused'],
+      autoOffsetReset: 'earliest',
+      autoCommit: false,
+    });
+    const paused = [{ topic: 'paused', partition: 1 }];
+    const first = await client.poll(memberId, { maxRecords: 3, paused });
+    const second = await client.poll(memberId, { maxRecords: 100, paused });
+    const third = await client.poll(memberId, { maxRecords: 100, paused });
+    const at = (answer: { records: any[] }) => answer.records.map((r) => [r.partition, r.offset]);
+    expect(at(first)).toEqual([0, 1, 2].map((o) => [0, o]));
+    expect(at(second)).toEqual([3, 4].map((o) => [0, o]));
+    expect(at(third)).toEqual([]);
+    const resumed = await client.poll(memberId, { maxRecords: 100 });
+    expect(at(resumed)).toEqual([0, 1, 2, 3, 4].map((o) => [1, o]));
+  });
+
   it('refuses a commit from a stale generation or a non-owner with 409 and changes nothing', async () => {
     await fill('fenced', 2, 10);
     const a = await client.join({ topics: ['fenced'], autoCommit: false });

@@ -1,6 +1,6 @@
-/** Retries `check` until it stops throwing or returning false, within `timeoutMs`. */
+/** Retries `check` (sync or async) until it stops throwing or answering false, in `timeoutMs`. */
 export async function eventually(
-  check: () => boolean | void,
+  check: () => boolean | void | Promise<boolean | void>,
   timeoutMs = 5000,
   label = 'condition',
 ): Promise<void> {
@@ -8,7 +8,7 @@ export async function eventually(
   let lastError: unknown;
   for (;;) {
     try {
-      if (check() !== false) return;
+      if ((await check()) !== false) return;
     } catch (error) {
       lastError = error;
     }

@@ -8,7 +8,7 @@ import { GroupMember } from './domain/group-member';
 import { groupPartitionKey } from './domain/group-partition';
 import { StreamGroupEntry, StreamGroupsService } from './stream-groups.service';
 import { StreamOffsetsService } from './stream-offsets.service';
-import { ServedRecords, StreamRecordReader } from './stream-record-reader';
+import { pausedKey, ServedRecords, StreamRecordReader } from './stream-record-reader';
 import type { AssignmentAnswer } from './streams.schemas';
 
 /** A poll's answer: the records as the JSON they are sent as. */
@@ -36,25 +36,27 @@ export class StreamConsumerService {
    * A poll: commits what the previous poll returned (with autoCommit), gives up what the member
    * was asked to revoke, then answers up to `maxRecords` records of its partitions, waiting up to
    * `waitMs` while there are none. A rebalance that changes the member's partitions ends the
-   * wait, so that it learns its new assignment at once.
+   * wait, so that it learns its new assignment at once. `paused` partitions are not read.
    */
   async poll(
     groupName: string,
     memberId: string,
     maxRecords: number,
     waitMs: number,
+    paused: ReadonlyArray<{ topic: string; partition: number }> = [],
   ): Promise<PollAnswer> {
     const entry = this.groups.get(groupName);
     const member = this.groups.member(entry, memberId);
     this.offsets.autoCommit(entry, member);
     this.groups.acknowledge(entry, memberId);
     const limit = Math.min(maxRecords, this.config.maxReadRecords);
+    const skipped = new Set(paused.map((p) => pausedKey(p.topic, p.partition)));
     const deadlineMs = this.clock.now() + Math.min(waitMs, this.config.maxWaitMs);
     const assignedAtStart = this.assignmentText(entry, memberId);
     member.pollStarted();
     try {
       for (;;) {
-        const records = await this.reader.read(entry, member, limit);
+        const records = await this.reader.read(entry, member, limit, skipped);
         const remainingMs = deadlineMs - this.clock.now();
         const reassigned = this.assignmentText(entry, memberId) !== assignedAtStart;
         if (records.count > 0 || reassigned || remainingMs <= 0 || this.waiters.isClosed) {

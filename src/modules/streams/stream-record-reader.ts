@@ -18,6 +18,11 @@ export interface ServedRecords {
   json: Buffer;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
+/** How a poll names a paused partition. */
+export const pausedKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 /**
  * Reads a member's partitions from its positions through the storage port, as the JSON they are
  * sent as, and advances the positions past what it returns. Each partition's records come in
@@ -31,11 +36,15 @@ export class StreamRecordReader {
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
   ) {}
 
-  /** Up to `maxRecords` records of the partitions `member` owns now. */
+  /**
+   * Up to `maxRecords` records of the partitions `member` owns now, except those in `paused`
+   * (keys of {@link pausedKey}), whose positions stay where they are.
+   */
   async read(
     entry: StreamGroupEntry,
     member: GroupMember,
     maxRecords: number,
+    paused: ReadonlySet<string> = NONE,
   ): Promise<ServedRecords> {
     const owned = entry.group.owned(member.memberId);
     const arrays: Buffer[] = [];
@@ -44,6 +53,7 @@ export class StreamRecordReader {
     const first = member.nextRotation() % owned.length;
     for (let i = 0; i < owned.length && count < maxRecords; i++) {
       const p = owned[(first + i) % owned.length]!;
+      if (paused.has(pausedKey(p.topic, p.partition))) continue;
       const bounds = this.topicStore.partitionState(p.topicId, p.partition);
       if (!bounds) continue; // the topic was deleted; the next refresh drops the partition
       const key = groupPartitionKey(p);

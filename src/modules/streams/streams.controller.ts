@@ -84,6 +84,7 @@ export class StreamsController {
       params.memberId,
       body.maxRecords,
       body.waitMs,
+      body.paused ?? [],
     );
     return withRecords(assignment, records.json);
   }

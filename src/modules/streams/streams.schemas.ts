@@ -33,6 +33,14 @@ export const pollSchema = z
     maxRecords: z.number().int().positive().default(500),
     /** Wait up to this long (capped by WEIR_MAX_WAIT_MS) when there is nothing to read yet. */
     waitMs: integer.default(0),
+    /**
+     * Partitions the member paused: this poll reads none of their records and leaves their
+     * positions where they are (a later poll without them reads on from there).
+     */
+    paused: z
+      .array(z.object({ topic: z.string(), partition: integer }).strict())
+      .max(10_000)
+      .optional(),
   })
   .strict();
 export type PollBody = z.infer<typeof pollSchema>;
