@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { Clock } from './common/clock';
+import { ClusterModule } from './cluster/cluster.module';
 import { BrokerRuntime, CoreModule } from './common/core.module';
 import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
 import { ValidationGuard } from './common/http/validation.guard';
@@ -31,6 +32,7 @@ export class AppModule {
         QueuesModule,
         StreamsModule,
         OperationsModule,
+        ClusterModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: BrokerExceptionFilter },

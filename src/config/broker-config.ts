@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const MIB = 1024 * 1024;
@@ -21,6 +22,10 @@ const environmentSchema = z.object({
   WEIR_HTTP_PORT: integer(8080, 0, 65535),
   /** Interface to listen on. */
   WEIR_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** This node's name in `GET /cluster` (default `<hostname>-<port>`). */
+  WEIR_NODE_ID: z.string().min(1).max(200).optional(),
+  /** How other nodes and clients reach this node (default `http://<host>:<port>`). */
+  WEIR_ADVERTISED_URL: z.url().optional(),
   /** Directory that holds the SQLite database (`weir.db`). */
   WEIR_DATA_DIR: z.string().min(1).default('./data'),
   /** `normal`: WAL with synchronous=NORMAL (survives a process crash); `full`: fsync per commit. */
@@ -74,6 +79,10 @@ const environmentSchema = z.object({
 export interface BrokerConfig {
   httpPort: number;
   httpHost: string;
+  /** This node's name (`WEIR_NODE_ID`, default `<hostname>-<port>`). */
+  nodeId: string;
+  /** How peers and clients reach this node (`WEIR_ADVERTISED_URL`). */
+  advertisedUrl: string;
   dataDir: string;
   storageSync: 'normal' | 'full';
   autoCreateTopics: boolean;
@@ -122,6 +131,10 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
   const config: BrokerConfig = {
     httpPort: e.WEIR_HTTP_PORT,
     httpHost: e.WEIR_HTTP_HOST,
+    nodeId: e.WEIR_NODE_ID ?? `${hostname()}-${e.WEIR_HTTP_PORT}`,
+    advertisedUrl:
+      e.WEIR_ADVERTISED_URL ??
+      `http://${e.WEIR_HTTP_HOST === '0.0.0.0' ? hostname() : e.WEIR_HTTP_HOST}:${e.WEIR_HTTP_PORT}`,
     dataDir: e.WEIR_DATA_DIR,
     storageSync: e.WEIR_STORAGE_SYNC,
     autoCreateTopics: e.WEIR_AUTO_CREATE_TOPICS,
