@@ -7,6 +7,7 @@ import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
 import { ValidationGuard } from './common/http/validation.guard';
 import { BrokerConfig } from './config/broker-config';
 import { MetricsModule } from './metrics/metrics.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { QueuesModule } from './modules/queues/queues.module';
 import { StreamsModule } from './modules/streams/streams.module';
 import { TopicsModule } from './modules/topics/topics.module';
@@ -31,6 +32,7 @@ export class AppModule {
         QueuesModule,
         StreamsModule,
         OperationsModule,
+        ConsoleModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: BrokerExceptionFilter },
