@@ -50,7 +50,17 @@ export function onUnauthenticated(listener: Listener): () => void {
  * Answers the parsed JSON (undefined for 204); throws `ApiError` for any failure.
  */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const text = await send(method, path, body);
+  return (text.length > 0 ? JSON.parse(text) : undefined) as T;
+}
+
+/** `GET path` answered as text (the Prometheus exposition of `/metrics`). */
+export function apiText(path: string): Promise<string> {
+  return send('GET', path, undefined);
+}
+
+async function send(method: string, path: string, body: unknown): Promise<string> {
+  const headers: Record<string, string> = {};
   const token = tokenStore.get();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -65,24 +75,20 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   } catch (error) {
     throw new ApiError(0, 'NETWORK_ERROR', `The broker did not answer (${String(error)})`);
   }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let parsed: unknown;
+  const text = response.status === 204 ? '' : await response.text();
+  if (response.ok) return text;
+  let error: ApiErrorBody | undefined;
   try {
-    parsed = text.length > 0 ? JSON.parse(text) : undefined;
+    error = (JSON.parse(text) as { error?: ApiErrorBody }).error;
   } catch {
-    parsed = undefined;
+    error = undefined;
   }
-  if (!response.ok) {
-    const error = (parsed as { error?: ApiErrorBody } | undefined)?.error;
-    if (response.status === 401) unauthenticatedListeners.forEach((listener) => listener());
-    throw new ApiError(
-      response.status,
-      error?.code ?? `HTTP_${response.status}`,
-      error?.message ?? (text.slice(0, 200) || response.statusText),
-    );
-  }
-  return parsed as T;
+  if (response.status === 401) unauthenticatedListeners.forEach((listener) => listener());
+  throw new ApiError(
+    response.status,
+    error?.code ?? `HTTP_${response.status}`,
+    error?.message ?? (text.slice(0, 200) || response.statusText),
+  );
 }
 
 /** `/a/b` with each segment percent-encoded. */

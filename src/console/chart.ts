@@ -13,13 +13,14 @@ export function Sparkline(props: {
 }): VNode {
   const width = props.width ?? 120;
   const height = props.height ?? 28;
-  const values = props.values;
+  // One sample draws as a level line.
+  const values = props.values.length === 1 ? [props.values[0]!, props.values[0]!] : props.values;
   const max = Math.max(1, ...values);
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values
     .map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`)
     .join(' ');
-  const latest = values[values.length - 1];
+  const latest = props.values[props.values.length - 1];
   const title = `${props.label}: ${latest === undefined ? 'no samples yet' : latest.toFixed(1)}`;
   return html`<svg
     class="spark"

@@ -44,6 +44,7 @@ describe('operator console with tokens', () => {
     await page.getByRole('textbox', { name: 'Token' }).fill(TOKEN);
     await page.getByRole('button', { name: 'Use token' }).click();
     await waitForTable(page, 'Topics', [
+      { Topic: FIXTURE.timedTopic },
       { Topic: FIXTURE.deadLetterTopic },
       { Topic: FIXTURE.topic },
       { Topic: FIXTURE.shareTopic },

@@ -8,7 +8,14 @@ export const FIXTURE = {
   shareTopic: 'payments',
   shareGroup: 'billing',
   deadLetterTopic: 'dlq.billing.payments',
+  timedTopic: 'clock',
 } as const;
+
+/**
+ * The first record of the timed topic, 2025-11-22T05:40:00Z (within retention of the test
+ * broker's clock); one record a minute after it.
+ */
+export const TIMED_START_MS = 1_763_790_000_000;
 
 async function call(
   url: string,
@@ -78,12 +85,22 @@ export async function createFixtures(url: string): Promise<void> {
   const received = await call(url, 'post', `/queues/groups/${FIXTURE.shareGroup}/receive`, {
     maxRecords: 5,
   });
-  const [first, second, third] = received.records as Array<{ receipt: string }>;
+  const [first, second, third, fourth] = received.records as Array<{ receipt: string }>;
   await call(url, 'post', `/queues/groups/${FIXTURE.shareGroup}/acks`, {
     acks: [
       { receipt: first!.receipt, type: 'accept' },
       { receipt: second!.receipt, type: 'reject', error: 'card declined' },
       { receipt: third!.receipt, type: 'reject', error: 'amount missing' },
+      { receipt: fourth!.receipt, type: 'release', delayMs: 0 },
     ],
+  });
+  // The released record comes again: a redelivery.
+  await call(url, 'post', `/queues/groups/${FIXTURE.shareGroup}/receive`, { maxRecords: 10 });
+
+  await call(url, 'post', `/topics/${FIXTURE.timedTopic}/records`, {
+    records: Array.from({ length: 5 }, (_, i) => ({
+      value: { minute: i },
+      timestampMs: TIMED_START_MS + i * 60_000,
+    })),
   });
 }

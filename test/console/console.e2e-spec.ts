@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
 import { FakeClock } from '../support/fake-clock';
 import { makeTempDir } from '../support/temp-dir';
 import { startTestBroker, TestBroker } from '../support/test-app';
@@ -10,6 +11,7 @@ import {
   waitForTable,
   WAIT_MS,
 } from './console-browser';
+import { sample } from '../support/prometheus-sample';
 import { apiGet, apiPost, createFixtures, FIXTURE } from './console-fixtures';
 
 const format = (n: number | null): string => (n === null ? '–' : n.toLocaleString('en-US'));
@@ -96,6 +98,23 @@ describe('operator console in a headless Chromium', () => {
       .sort((a, b) => a.Topic.localeCompare(b.Topic));
     const shown = await waitForTable(page, 'Topics', expected);
     expect(shown.map((row) => row.Topic)).toContain(FIXTURE.topic);
+
+    // Live: records produced meanwhile show at the next refresh, with a produce rate.
+    await apiPost(broker.url, `/topics/${FIXTURE.topic}/records`, {
+      records: Array.from({ length: 40 }, (_, i) => ({ value: { late: i } })),
+    });
+    const now = await apiGet(broker.url, `/topics/${FIXTURE.topic}`);
+    const total = now.partitions.reduce((sum: number, p: any) => sum + p.records, 0);
+    const updated = await waitForTable(
+      page,
+      'Topics',
+      expected.map((row) =>
+        row.Topic === FIXTURE.topic ? { ...row, Records: format(total) } : row,
+      ),
+    );
+    expect(updated.find((row) => row.Topic === FIXTURE.topic)?.['Produce rate']).toMatch(
+      /^[1-9][0-9.,]*\/s$/,
+    );
     await screenshot(page, 'topics');
     expect(errors).toEqual([]);
   });
@@ -136,6 +155,22 @@ describe('operator console in a headless Chromium', () => {
     for (const url of reads) {
       expect(Number(new URL(url).searchParams.get('maxRecords'))).toBeLessThanOrEqual(500);
     }
+    expect(errors).toEqual([]);
+  });
+
+  it('browses a partition from the first record at or after a time', async () => {
+    await open(`/topics/${FIXTURE.timedTopic}`);
+    await waitForTable(page, 'Records of partition 0', [
+      { Offset: '0' },
+      { Offset: '1' },
+      { Offset: '2' },
+      { Offset: '3' },
+      { Offset: '4' },
+    ]);
+    // Two minutes and a second after the first record: the record of minute 3 is the first.
+    await page.getByLabel('or from time (UTC)').fill('2025-11-22T05:42:01');
+    await page.getByRole('button', { name: 'Read', exact: true }).click();
+    await waitForTable(page, 'Records of partition 0', [{ Offset: '3' }, { Offset: '4' }]);
     expect(errors).toEqual([]);
   });
 
@@ -185,7 +220,7 @@ describe('operator console in a headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('shows share groups with records by state, lag and oldest available age', async () => {
+  it('shows share groups with records by state, redeliveries and dead letters, and resets one', async () => {
     await open('/share-groups');
     const { groups } = await apiGet(broker.url, '/queues/groups');
     await waitForTable(
@@ -214,8 +249,41 @@ describe('operator console in a headless Chromium', () => {
         Lag: format(p.lag),
       })),
     );
-    await page.getByRole('link', { name: FIXTURE.deadLetterTopic }).waitFor();
+    const metrics = (await request(broker.url).get('/metrics')).text;
+    const labels = { group: FIXTURE.shareGroup, topic: FIXTURE.shareTopic };
+    const redeliveries = sample(metrics, 'weir_share_redeliveries_total', labels);
+    expect(redeliveries).toBeGreaterThan(0);
+    await waitForTable(page, 'Per topic', [
+      {
+        Topic: FIXTURE.shareTopic,
+        Redeliveries: format(redeliveries ?? 0),
+        'Dead-lettered': '2',
+        'Dead-letter topic': FIXTURE.deadLetterTopic,
+        'Dead letters held': '2',
+      },
+    ]);
     await screenshot(page, 'share-group');
+
+    await page.getByLabel('Reset to').selectOption('latest');
+    await page.getByRole('button', { name: 'Reset…' }).click();
+    await page.getByRole('button', { name: 'Confirm reset' }).click();
+    await page.getByText(`Group ${FIXTURE.shareGroup} reset.`).waitFor();
+    const reset = await apiGet(broker.url, `/queues/groups/${FIXTURE.shareGroup}`);
+    expect(reset.partitions.map((p: any) => p.lag)).toEqual([0]);
+    await waitForTable(page, 'Records by state', [{ Topic: FIXTURE.shareTopic, Lag: '0' }]);
+    expect(errors).toEqual([]);
+  });
+
+  it('deletes a share group after a confirmation', async () => {
+    await request(broker.url)
+      .put('/queues/groups/scratch')
+      .send({ topics: [FIXTURE.shareTopic] })
+      .expect(200);
+    await open('/share-groups/scratch');
+    await page.getByRole('button', { name: 'Delete group…' }).click();
+    await page.getByRole('button', { name: 'Confirm delete' }).click();
+    await page.getByRole('table', { name: 'Share groups' }).waitFor();
+    await request(broker.url).get('/queues/groups/scratch').expect(404);
     expect(errors).toEqual([]);
   });
 

@@ -1,10 +1,11 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError, asApiError, path } from '../api';
+import { api, ApiError, apiText, asApiError, path } from '../api';
 import { ErrorNote, Heading, Loading, PageLink, route } from '../components';
 import { age, count } from '../format';
 import { useLive } from '../live';
+import { sumSamples } from '../metrics-text';
 import type { DeadLetterTopicSummary, ShareGroupView } from '../types';
 import { ResetChoice, ResetForm } from './reset-form';
 
@@ -25,6 +26,8 @@ export function ShareGroupPage(props: { group: string }): VNode {
     );
     return { group, deadLetters: dlq.topics.filter((t) => names.has(t.topic)) };
   }, [props.group]);
+  // Redeliveries and dead-letter counts exist only as metrics; a token may lack them.
+  const metrics = useLive(() => apiText('/metrics'), [props.group]);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<ApiError | undefined>(undefined);
 
@@ -94,20 +97,9 @@ export function ShareGroupPage(props: { group: string }): VNode {
                 )}
               </tbody>
             </table>
-            <h2>Dead letters</h2>
-            ${
-              data.deadLetters.length === 0
-                ? html`<p class="muted">No dead-lettered records.</p>`
-                : html`<ul>
-                    ${data.deadLetters.map(
-                      (t) =>
-                        html`<li>
-                          <${PageLink} to=${route('dead-letters', t.topic)}>${t.topic}<//>:
-                          ${' '}${count(t.records)} records, oldest ${age(t.oldestAgeMs)}
-                        </li>`,
-                    )}
-                  </ul>`
-            }
+            <h2>Per topic</h2>
+            <${ErrorNote} error=${metrics.error} what="Reading /metrics" />
+            <${TopicCounts} data=${data} metrics=${metrics.data} />
             <${ResetForm}
               group=${props.group}
               topics=${data.group.topics}
@@ -136,4 +128,47 @@ export function ShareGroupPage(props: { group: string }): VNode {
             </section>`
     }
   </section>`;
+}
+
+/** Per topic: redeliveries and dead-lettered records (metrics), the dead-letter topic now. */
+function TopicCounts(props: { data: ShareGroupData; metrics: string | undefined }): VNode {
+  const { group, deadLetters } = props.data;
+  const metric = (name: string, topic: string): string =>
+    props.metrics === undefined
+      ? '–'
+      : count(sumSamples(props.metrics, name, { group: group.group, topic }) ?? 0);
+  return html`<table aria-label="Per topic">
+    <thead>
+      <tr>
+        <th scope="col">Topic</th>
+        <th scope="col" class="num">Redeliveries</th>
+        <th scope="col" class="num">Dead-lettered</th>
+        <th scope="col">Dead-letter topic</th>
+        <th scope="col" class="num">Dead letters held</th>
+        <th scope="col" class="num">Oldest dead letter</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${group.topics.map((topic) => {
+        const name = group.config.deadLetterTopics?.[topic] ?? group.config.deadLetterTopic;
+        const held = deadLetters.find((t) => t.topic === name);
+        return html`<tr key=${topic}>
+          <th scope="row">${topic}</th>
+          <td class="num">${metric('weir_share_redeliveries_total', topic)}</td>
+          <td class="num">${metric('weir_dead_lettered_records_total', topic)}</td>
+          <td>
+            ${
+              name === null
+                ? 'none'
+                : held
+                  ? html`<${PageLink} to=${route('dead-letters', held.topic)}>${held.topic}<//>`
+                  : name
+            }
+          </td>
+          <td class="num">${count(held?.records ?? 0)}</td>
+          <td class="num">${age(held?.oldestAgeMs)}</td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
 }
