@@ -171,6 +171,11 @@ describe('operator console in a headless Chromium', () => {
     await page.getByLabel('or from time (UTC)').fill('2025-11-22T05:42:01');
     await page.getByRole('button', { name: 'Read', exact: true }).click();
     await waitForTable(page, 'Records of partition 0', [{ Offset: '3' }, { Offset: '4' }]);
+    // Another page size reads again from the same offset.
+    const reread = page.waitForResponse((r) => r.url().includes('maxRecords=20'));
+    await page.getByLabel('Page size').selectOption('20');
+    expect(new URL((await reread).url()).searchParams.get('offset')).toBe('3');
+    await waitForTable(page, 'Records of partition 0', [{ Offset: '3' }, { Offset: '4' }]);
     expect(errors).toEqual([]);
   });
 

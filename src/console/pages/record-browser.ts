@@ -39,9 +39,14 @@ export function RecordBrowser(props: { topic: TopicView }): VNode {
     }
   };
 
+  // Another partition starts at its log start; another page size keeps the first offset.
   useEffect(() => {
+    setOffsetText('');
     void load(undefined);
-  }, [partition, pageSize]);
+  }, [partition]);
+  useEffect(() => {
+    if (from !== undefined) void load(from);
+  }, [pageSize]);
 
   const read = async (event: Event): Promise<void> => {
     event.preventDefault();
