@@ -333,6 +333,35 @@ describe('operator console in a headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('refreshes every few seconds while the tab shows, and not while it is hidden', async () => {
+    await page.clock.install();
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/topics') calls.push(r.url());
+    });
+    const setVisibility = (state: 'visible' | 'hidden') =>
+      page.evaluate((value) => {
+        const doc = (globalThis as any).document;
+        Object.defineProperty(doc, 'visibilityState', { value, configurable: true });
+        doc.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await open('/topics');
+    await page.getByRole('table', { name: 'Topics' }).waitFor();
+    expect(calls.length).toBe(1);
+    let answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/topics');
+    await page.clock.runFor(3_000);
+    await answered;
+    expect(calls.length).toBe(2);
+    await setVisibility('hidden');
+    await page.clock.runFor(60_000);
+    expect(calls.length).toBe(2);
+    answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/topics');
+    await setVisibility('visible');
+    await answered;
+    expect(calls.length).toBe(3);
+    expect(errors).toEqual([]);
+  });
+
   it('shows an API error in words', async () => {
     await open('/share-groups/nobody');
     const alert = page.getByRole('alert');
