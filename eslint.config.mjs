@@ -14,6 +14,8 @@ export default tseslint.config(
       'data/**',
       '*.js',
       '*.mjs',
+      'scripts/*.mjs',
+      '.artifacts/**',
     ],
   },
   eslint.configs.recommended,

@@ -8,6 +8,7 @@ import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
 import { ValidationGuard } from './common/http/validation.guard';
 import { BrokerConfig } from './config/broker-config';
 import { MetricsModule } from './metrics/metrics.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { QueuesModule } from './modules/queues/queues.module';
 import { StreamsModule } from './modules/streams/streams.module';
 import { TopicsModule } from './modules/topics/topics.module';
@@ -33,6 +34,7 @@ export class AppModule {
         StreamsModule,
         OperationsModule,
         ClusterModule,
+        ConsoleModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: BrokerExceptionFilter },
