@@ -143,6 +143,37 @@ describe('lease rows, the node registry and the write fence', () => {
     }
   });
 
+  it('lets a takeover through when a writer freezes inside its fenced transaction', async () => {
+    // The frozen writer's session ends after idleInTransactionTimeoutMs, below the lease.
+    const frozenRunner = openRunner(url, { idleInTransactionTimeoutMs: 300, maxRetries: 0 });
+    const takerRunner = openRunner(url, { lockTimeoutMs: 10_000 });
+    const taker = new PostgresLeaseStore(takerRunner);
+    let wake = () => {};
+    const frozenUntil = new Promise<void>((resolve) => (wake = resolve));
+    try {
+      await leases.acquire('node-a', [{ topicId, partition: 0 }], 300);
+      let fenced!: () => void;
+      const passed = new Promise<void>((resolve) => (fenced = resolve));
+      const frozenWrite = frozenRunner.run(WorkMode.WRITE, async (client) => {
+        await assertLease(client, topicId, 0, 'node-a', 1);
+        fenced();
+        await frozenUntil;
+        return appendBatches(client, [{ topicId, partition: 0, records: [jsonRecord('a')] }]);
+      });
+      await passed;
+      await eventually(async () => (await leases.table())[0]!.lease!.expired, 5_000, 'expiry');
+
+      const granted = await taker.acquire('node-b', [{ topicId, partition: 0 }], LONG_LEASE_MS);
+      expect(granted.map((lease) => lease.epoch)).toEqual([2]);
+      wake();
+      await expect(frozenWrite).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect(await logEnd()).toBe(0);
+    } finally {
+      wake();
+      await Promise.all([frozenRunner.close(), takerRunner.close()]);
+    }
+  });
+
   it('lists a registered node as live, and not once it stops heartbeating for the lease period', async () => {
     await registry.register('node-a', 'http://127.0.0.1:1');
     await registry.register('node-b', 'http://127.0.0.1:2');
