@@ -103,6 +103,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     FOREIGN KEY (topic_id, partition) REFERENCES partitions (topic_id, partition) ON DELETE CASCADE
   );
   `,
+  // Several nodes (DESIGN §7): the node registry and one lease per partition. Expiry is always
+  // the database's time. Both tables are hot (a heartbeat or a renewal every fraction of the
+  // lease) and small: room on the page keeps their updates HOT.
+  `
+  CREATE TABLE nodes (
+    node_id text PRIMARY KEY,
+    url text NOT NULL,
+    last_seen timestamptz NOT NULL,
+    started_at timestamptz NOT NULL
+  ) WITH (fillfactor = 50);
+  CREATE TABLE partition_leases (
+    topic_id bigint NOT NULL,
+    partition integer NOT NULL,
+    owner text NOT NULL,
+    epoch bigint NOT NULL CHECK (epoch > 0),
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (topic_id, partition),
+    FOREIGN KEY (topic_id, partition) REFERENCES partitions (topic_id, partition) ON DELETE CASCADE
+  ) WITH (fillfactor = 50);
+  `,
 ];
 
 /** The schema version this build of Weir migrates to. */
