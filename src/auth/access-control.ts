@@ -13,6 +13,9 @@ import {
 } from './permissions';
 import { TokenTable } from './token-file';
 
+/** The topics of a share group, or undefined when there is no such group. */
+export type GroupTopicsLookup = (group: string) => readonly string[] | undefined;
+
 /** Where a request came from, for the audit log: `POST /topics` or `ws produce`. */
 export type Via = string;
 
@@ -29,6 +32,7 @@ export class AccessControl implements OnModuleInit {
   private readonly logger = new Logger('AccessControl');
   private table: TokenTable | undefined;
   private readonly reloadListeners: Array<() => void> = [];
+  private groupTopics: GroupTopicsLookup = () => undefined;
 
   constructor(@Inject(BROKER_CONFIG) private readonly config: BrokerConfig) {}
 
@@ -58,6 +62,29 @@ export class AccessControl implements OnModuleInit {
     } catch (error) {
       this.logger.error(`kept the previous tokens: ${(error as Error).message}`);
       return false;
+    }
+  }
+
+  /** Tells how to find the topics of a share group (the queues module registers it). */
+  useGroupTopics(lookup: GroupTopicsLookup): void {
+    this.groupTopics = lookup;
+  }
+
+  /**
+   * Consuming group `group`: `consume` on it, and `read` on the topics the request names, or on
+   * the group's own topics when it names none.
+   */
+  authorizeConsume(
+    principal: Principal,
+    group: string,
+    namedTopics: readonly unknown[] | undefined,
+    via: Via,
+  ): void {
+    this.authorize(principal, Action.CONSUME, { kind: ResourceKind.GROUP, name: group }, via);
+    const topics = namedTopics ?? this.groupTopics(group) ?? [];
+    for (const topic of topics) {
+      if (typeof topic !== 'string') continue;
+      this.authorize(principal, Action.READ, { kind: ResourceKind.TOPIC, name: topic }, via);
     }
   }
 

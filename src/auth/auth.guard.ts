@@ -5,7 +5,6 @@ import { BROKER_CONFIG } from '../common/core.module';
 import type { BrokerConfig } from '../config/broker-config';
 import { AccessControl } from './access-control';
 import { bearerToken, describeRequest } from './bearer-token';
-import { Action, ResourceKind } from './permissions';
 import { ROUTE_ACCESS, RouteAccess } from './route-access';
 
 /**
@@ -41,27 +40,22 @@ export class AuthGuard implements CanActivate {
     const source = (declared.resource.from === 'param' ? request.params : request.body) as
       Record<string, unknown> | undefined;
     const name = source?.[declared.resource.field];
-    if (typeof name === 'string') {
+    if (typeof name !== 'string') return true;
+    if (declared.readTopics !== undefined) {
+      const topics = (request.body as Record<string, unknown> | undefined)?.[declared.readTopics];
+      this.access.authorizeConsume(
+        principal,
+        name,
+        Array.isArray(topics) ? topics : undefined,
+        via,
+      );
+    } else {
       this.access.authorize(
         principal,
         declared.action,
         { kind: declared.resource.kind, name },
         via,
       );
-    }
-    const topics = declared.readTopics
-      ? (request.body as Record<string, unknown> | undefined)?.[declared.readTopics]
-      : undefined;
-    if (Array.isArray(topics)) {
-      for (const topic of topics) {
-        if (typeof topic !== 'string') continue;
-        this.access.authorize(
-          principal,
-          Action.READ,
-          { kind: ResourceKind.TOPIC, name: topic },
-          via,
-        );
-      }
     }
     return true;
   }

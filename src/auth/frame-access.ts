@@ -30,20 +30,14 @@ const FRAME_CHECKS: Readonly<Record<string, FrameCheck>> = {
     }
   },
   subscribe: (access, principal, frame, via) => {
-    if (typeof frame.group === 'string') {
-      access.authorize(
-        principal,
-        Action.CONSUME,
-        { kind: ResourceKind.GROUP, name: frame.group },
-        via,
-      );
-    }
-    if (Array.isArray(frame.topics)) {
-      for (const topic of frame.topics) {
-        if (typeof topic !== 'string') continue;
-        access.authorize(principal, Action.READ, { kind: ResourceKind.TOPIC, name: topic }, via);
-      }
-    }
+    if (typeof frame.group !== 'string') return;
+    // a stream subscription names its topics; a share one reads the group's when it names none
+    access.authorizeConsume(
+      principal,
+      frame.group,
+      Array.isArray(frame.topics) ? frame.topics : undefined,
+      via,
+    );
   },
   ack: (access, principal, _frame, via) =>
     access.authorizeAny(principal, Action.CONSUME, ResourceKind.GROUP, via),

@@ -20,8 +20,9 @@ export type RouteAccess =
   /** Any valid token, or everyone with `WEIR_METRICS_PUBLIC=true`. */
   | { kind: 'metrics' }
   /**
-   * `action` on the resource named by `resource`; with `readTopics`, also `read` on each topic
-   * the body field of that name lists (consuming a group reads its topics).
+   * `action` on the resource named by `resource`; with `readTopics` (consume routes), also
+   * `read` on each topic the body field of that name lists, or, when it lists none, on the
+   * share group's own topics (consuming a group reads its topics).
    */
   | { kind: 'action'; action: Action; resource: ResourceField; readTopics?: string };
 

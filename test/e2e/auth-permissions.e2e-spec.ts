@@ -119,6 +119,42 @@ describe('access control with a tokens file', () => {
       .expect(201);
   });
 
+  it("needs read on a share group's own topics when a consumer names none", async () => {
+    await request(broker.url)
+      .put('/queues/groups/billing')
+      .set(bearer('ops'))
+      .send({ topics: ['orders', 'secret'] })
+      .expect(200);
+    const http = await request(broker.url)
+      .post('/queues/groups/billing/receive')
+      .set(bearer('worker'))
+      .send({})
+      .expect(403);
+    expect(http.body.error.details).toEqual({ action: 'read', resource: 'topic:secret' });
+    const client = await WsTestClient.connect(broker.wsUrl, { headers: bearer('worker') });
+    const ws = await client.request({
+      type: 'subscribe',
+      mode: 'share',
+      group: 'billing',
+      credit: 1,
+    });
+    expect(ws).toMatchObject({
+      type: 'error',
+      error: { code: 'FORBIDDEN', details: { action: 'read', resource: 'topic:secret' } },
+    });
+    await client.close();
+    await request(broker.url)
+      .put('/queues/groups/billing')
+      .set(bearer('ops'))
+      .send({ topics: ['orders'] })
+      .expect(200);
+    await request(broker.url)
+      .post('/queues/groups/billing/receive')
+      .set(bearer('worker'))
+      .send({})
+      .expect(200);
+  });
+
   it('matches a prefix pattern and nothing beyond it', async () => {
     await request(broker.url)
       .post('/topics/orders.eu/records')
