@@ -30,7 +30,7 @@ export interface ProducePlan {
   timeLimitMs: number;
 }
 
-const SCHEMA = `CREATE TABLE records (topic_id INTEGER NOT NULL, partition INTEGER NOT NULL,
+export const SCHEMA = `CREATE TABLE records (topic_id INTEGER NOT NULL, partition INTEGER NOT NULL,
   record_offset INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, key_format INTEGER NOT NULL,
   key BLOB, value_format INTEGER NOT NULL, value BLOB, headers TEXT, size INTEGER NOT NULL,
   PRIMARY KEY (topic_id, partition, record_offset)) WITHOUT ROWID;`;

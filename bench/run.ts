@@ -9,6 +9,7 @@ import { createTopic, scenario, warmUp, withBroker } from './harness';
 import { httpProduceLatency, readThroughput } from './latency-read-scenarios';
 import { httpProduceBatch, ProducePlan, sqliteCeiling, wsProduceBatch } from './produce-scenarios';
 import { runShareScenarios, SHARE_RESERVE_MS } from './share-suite';
+import { sqliteClaimAckCeiling, sqliteReadCeiling } from './sqlite-ceilings';
 import { runStreamScenarios, STREAM_RESERVE_MS } from './stream-suite';
 import { emit, log, round } from './util';
 
@@ -64,6 +65,12 @@ async function main(): Promise<void> {
   );
   const ceil = ceiling?.recordsPerSec;
   f.ceilingRecordsPerSec = ceil ?? null;
+  const readCeiling = await scenario('sqlite_read_ceiling', () => sqliteReadCeiling(TOTAL_RECORDS));
+  f.readCeilingRecordsPerSec = readCeiling?.recordsPerSec ?? null;
+  const claimCeiling = await scenario('sqlite_claim_ack_ceiling', () =>
+    sqliteClaimAckCeiling(TOTAL_RECORDS),
+  );
+  f.claimAckCeilingRecordsPerSec = claimCeiling?.recordsPerSec ?? null;
 
   rssKiB.httpAndRead = await withBroker('http', async (broker) => {
     await createTopic(broker, 'b1');
@@ -158,6 +165,7 @@ async function main(): Promise<void> {
 
   await runStreamScenarios({ figures, rssKiB, budget, laterMs: SHARE_RESERVE_MS });
   await runShareScenarios({ figures, rssKiB, budget });
+  ceilingRatios(f);
 
   const peakKiB = Math.max(0, ...Object.values(rssKiB));
   const perBrokerMiB = Object.fromEntries(
@@ -168,8 +176,33 @@ async function main(): Promise<void> {
   emitSummary(true);
 }
 
+/** The targets as ratios: consume to the read ceiling, work queue to claim-and-ack. */
+function ceilingRatios(f: Figures): void {
+  const readCeil = Number(f.readCeilingRecordsPerSec ?? 0);
+  const claimCeil = Number(f.claimAckCeilingRecordsPerSec ?? 0);
+  const best = (...names: string[]) => Math.max(0, ...names.map((n) => Number(f[n] ?? 0)));
+  f.streamBestRatioToReadCeiling = readCeil
+    ? round(
+        best(
+          'streamHttp1RecordsPerSec',
+          'streamHttp4RecordsPerSec',
+          'streamWs1RecordsPerSec',
+          'streamWs4RecordsPerSec',
+        ) / readCeil,
+        3,
+      )
+    : null;
+  f.shareBestRatioToClaimAckCeiling = claimCeil
+    ? round(best('shareHttpWorkersRecordsPerSec', 'shareWsWorkersRecordsPerSec') / claimCeil, 3)
+    : null;
+}
+
 const HEADLINE = [
   'ceilingRecordsPerSec',
+  'readCeilingRecordsPerSec',
+  'claimAckCeilingRecordsPerSec',
+  'streamBestRatioToReadCeiling',
+  'shareBestRatioToClaimAckCeiling',
   'httpProduceRecordsPerSec',
   'httpProduceRatio',
   'wsProduceRecordsPerSec',

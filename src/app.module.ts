@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { Clock } from './common/clock';
+import { ClusterModule } from './cluster/cluster.module';
 import { BrokerRuntime, CoreModule } from './common/core.module';
 import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
 import { ValidationGuard } from './common/http/validation.guard';
@@ -34,6 +35,7 @@ export class AppModule {
         QueuesModule,
         StreamsModule,
         OperationsModule,
+        ClusterModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: BrokerExceptionFilter },

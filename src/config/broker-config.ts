@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { flag, integer } from './env-types';
 import {
@@ -22,6 +23,10 @@ const environmentSchema = securityEnvironmentSchema.extend({
    * `WEIR_ALLOW_UNAUTHENTICATED=true`.
    */
   WEIR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** This node's name in `GET /cluster` (default `<hostname>-<port>`). */
+  WEIR_NODE_ID: z.string().min(1).max(200).optional(),
+  /** How other nodes and clients reach this node (default `http://<host>:<port>`). */
+  WEIR_ADVERTISED_URL: z.url().optional(),
   /** Directory that holds the SQLite database (`weir.db`). */
   WEIR_DATA_DIR: z.string().min(1).default('./data'),
   /** `normal`: WAL with synchronous=NORMAL (survives a process crash); `full`: fsync per commit. */
@@ -75,6 +80,10 @@ const environmentSchema = securityEnvironmentSchema.extend({
 export interface BrokerConfig extends SecurityConfig {
   httpPort: number;
   httpHost: string;
+  /** This node's name (`WEIR_NODE_ID`, default `<hostname>-<port>`). */
+  nodeId: string;
+  /** How peers and clients reach this node (`WEIR_ADVERTISED_URL`). */
+  advertisedUrl: string;
   dataDir: string;
   storageSync: 'normal' | 'full';
   autoCreateTopics: boolean;
@@ -123,6 +132,10 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
   const config: BrokerConfig = {
     httpPort: e.WEIR_HTTP_PORT,
     httpHost: e.WEIR_HTTP_HOST,
+    nodeId: e.WEIR_NODE_ID ?? `${hostname()}-${e.WEIR_HTTP_PORT}`,
+    advertisedUrl:
+      e.WEIR_ADVERTISED_URL ??
+      `${e.WEIR_TLS_CERT_FILE ? 'https' : 'http'}://${e.WEIR_HTTP_HOST === '0.0.0.0' ? hostname() : e.WEIR_HTTP_HOST}:${e.WEIR_HTTP_PORT}`,
     dataDir: e.WEIR_DATA_DIR,
     storageSync: e.WEIR_STORAGE_SYNC,
     autoCreateTopics: e.WEIR_AUTO_CREATE_TOPICS,

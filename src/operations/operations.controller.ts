@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { Route } from '../common/http/route-spec';
 import { Database } from '../persistence/database';
+import { Storage } from '../persistence/port/storage';
 import { buildOpenApiDocument } from './openapi-document';
 import { renderDocsPage } from './docs-page';
 import { RouteCatalogue } from './route-catalogue';
@@ -16,6 +17,7 @@ export class OperationsController {
 
   constructor(
     @Inject(Database) private readonly db: Database,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(RouteCatalogue) private readonly catalogue: RouteCatalogue,
   ) {}
 
@@ -29,9 +31,10 @@ export class OperationsController {
   @Public()
   @Get('health/ready')
   @Route({ summary: 'Readiness: the database is open and writable' })
-  ready(): { status: 'ok' } {
+  async ready(): Promise<{ status: 'ok' }> {
     try {
       this.db.checkWritable();
+      await this.storage.checkWritable();
     } catch (error) {
       throw new BrokerError(ErrorCode.NOT_READY, `database is not writable: ${String(error)}`);
     }

@@ -194,6 +194,16 @@ describe('access control with a tokens file', () => {
     expect(topics.body.topics.length).toBeGreaterThan(0);
   });
 
+  it('serves GET /cluster to admin tokens only (a route without a declaration)', async () => {
+    await request(broker.url).get('/cluster').set(bearer('ops')).expect(200);
+    const refused = await request(broker.url).get('/cluster').set(bearer('manager')).expect(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { action: 'admin', resource: 'broker' },
+    });
+    await request(broker.url).get('/cluster').expect(401);
+  });
+
   it('closes /metrics to requests without a token', async () => {
     expect((await request(broker.url).get('/metrics').expect(401)).body.error.code).toBe(
       'UNAUTHENTICATED',

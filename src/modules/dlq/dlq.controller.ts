@@ -54,7 +54,7 @@ export class DlqController {
   redrive(
     @Param('topic') topic: string,
     @Body() body: RedriveBody,
-  ): { redriven: number; skipped: number } {
+  ): Promise<{ redriven: number; skipped: number }> {
     return this.dlq.redrive(topic, body);
   }
 
@@ -67,7 +67,7 @@ export class DlqController {
     body: purgeSchema,
     response: purgeResultSchema,
   })
-  purge(@Param('topic') topic: string, @Body() body: PurgeBody): { purged: number } {
+  purge(@Param('topic') topic: string, @Body() body: PurgeBody): Promise<{ purged: number }> {
     return this.dlq.purge(topic, body);
   }
 }

@@ -1,10 +1,17 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BrokerError, ErrorCode } from '../../common/errors';
-import { EncodedRecord } from '../../common/log-record';
-import { Database } from '../../persistence/database';
+import {
+  buildFragment,
+  pageFragment,
+  parseFragment,
+  partsSizeBytes,
+  viewToParts,
+} from '../../common/record-wire';
 import { DeadLetterStore } from '../../persistence/dead-letter.store';
-import { RecordLogStore } from '../../persistence/record-log.store';
+import type { RedriveItem } from '../../persistence/port/dead-letter-storage';
+import type { AppendRecord } from '../../persistence/port/log-storage';
+import { Storage } from '../../persistence/port/storage';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
 import { choosePartition } from '../topics/domain/partitioner';
@@ -29,10 +36,9 @@ export class DlqService implements OnModuleInit {
     @Inject(DeadLetterStore) private readonly index: DeadLetterStore,
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
-    @Inject(Database) private readonly db: Database,
     @Inject(DeadLetterMetrics) private readonly metrics: DeadLetterMetrics,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -75,82 +81,82 @@ export class DlqService implements OnModuleInit {
   /**
    * Appends the chosen dead-letter records (offsets in [fromOffset, toOffset) of every
    * partition, optionally of one reason) to their source topic or `targetTopic`, with a
-   * `weir-redrive-of` header. One transaction: a record already redriven is skipped, so
-   * repeated or concurrent calls append each record once.
+   * `weir-redrive-of` header. Each chunk is one atomic write through the storage port that
+   * skips records already redriven, so repeated or concurrent calls append each record once.
    */
-  redrive(topic: string, body: RedriveBody): { redriven: number; skipped: number } {
+  async redrive(topic: string, body: RedriveBody): Promise<{ redriven: number; skipped: number }> {
     const dlq = this.deadLetterTopic(topic);
     const target =
       body.targetTopic !== undefined ? this.topics.getOrCreate(body.targetTopic) : undefined;
     const now = this.clock.now();
-    const woken = new Set<string>();
-    const result = this.db.transaction(() => {
-      let redriven = 0;
-      let skipped = 0;
-      for (const state of this.topicStore.partitionStates(dlq.id)) {
-        const from = Math.max(body.fromOffset ?? 0, state.logStartOffset);
-        const to = Math.min(body.toOffset ?? state.logEndOffset, state.logEndOffset);
-        if (from >= to) continue;
-        for (let chunk = from; chunk < to; chunk += REDRIVE_CHUNK) {
-          const end = Math.min(to, chunk + REDRIVE_CHUNK);
-          const stored = new Map(
-            this.log.read(dlq.id, state.partition, chunk, end - chunk).map((r) => [r.offset, r]),
-          );
-          for (const row of this.index.range(dlq.id, state.partition, chunk, end)) {
-            if (body.reason !== undefined && row.reason !== body.reason) continue;
-            const record = stored.get(row.offset);
-            const destination = target ?? this.topics.find(row.sourceTopic);
-            if (row.redrivenAtMs !== null || !record || !destination) {
-              skipped += 1;
-              continue;
-            }
-            const copy = this.redrivenCopy(
-              record,
-              `${dlq.name}/${state.partition}/${row.offset}`,
-              now,
-            );
-            const partition =
-              destination.name === row.sourceTopic && row.sourcePartition < destination.partitions
-                ? row.sourcePartition
-                : choosePartition(
-                    destination.partitions,
-                    0,
-                    record.key === null ? null : Buffer.from(record.key),
-                  );
-            const offset = this.log.append(destination.id, partition, [copy]);
-            this.index.markRedriven(
-              dlq.id,
-              state.partition,
-              row.offset,
-              now,
-              `${destination.name}/${partition}/${offset}`,
-            );
-            woken.add(partitionKey(destination.id, partition));
-            redriven += 1;
+    let redriven = 0;
+    let skipped = 0;
+    for (const state of this.topicStore.partitionStates(dlq.id)) {
+      const from = Math.max(body.fromOffset ?? 0, state.logStartOffset);
+      const to = Math.min(body.toOffset ?? state.logEndOffset, state.logEndOffset);
+      for (let chunk = from; chunk < to; chunk += REDRIVE_CHUNK) {
+        const end = Math.min(to, chunk + REDRIVE_CHUNK);
+        const page = await this.storage.log.readPage(
+          dlq.id,
+          state.partition,
+          chunk,
+          end - chunk,
+          Number.MAX_SAFE_INTEGER,
+        );
+        const fragments = new Map<number, string>();
+        for (let i = 0; i < page.count; i++) fragments.set(page.offsets[i]!, pageFragment(page, i));
+        const items: RedriveItem[] = [];
+        for (const row of await this.storage.deadLetters.range(
+          dlq.id,
+          state.partition,
+          chunk,
+          end,
+        )) {
+          if (body.reason !== undefined && row.reason !== body.reason) continue;
+          const fragment = fragments.get(row.offset);
+          const destination = target ?? this.topics.find(row.sourceTopic);
+          if (row.redrivenAtMs !== null || fragment === undefined || !destination) {
+            skipped += 1;
+            continue;
           }
+          const copy = redrivenCopy(fragment, `${dlq.name}/${state.partition}/${row.offset}`, now);
+          const partition =
+            destination.name === row.sourceTopic && row.sourcePartition < destination.partitions
+              ? row.sourcePartition
+              : choosePartition(destination.partitions, 0, copy.key);
+          items.push({
+            from: { topicId: dlq.id, partition: state.partition, offset: row.offset },
+            to: { topicId: destination.id, partition },
+            record: copy,
+          });
         }
+        if (items.length === 0) continue;
+        const offsets = await this.storage.deadLetters.redrive(items, now);
+        offsets.forEach((offset, i) => {
+          if (offset === null) {
+            skipped += 1;
+            return;
+          }
+          redriven += 1;
+          const { to: where } = items[i]!;
+          this.waiters.notify(partitionKey(where.topicId, where.partition));
+        });
       }
-      return { redriven, skipped };
-    });
-    for (const key of woken) this.waiters.notify(key);
-    return result;
+    }
+    return { redriven, skipped };
   }
 
   /** Deletes the dead-letter records below `beforeOffset` in every partition. */
-  purge(topic: string, body: PurgeBody): { purged: number } {
+  async purge(topic: string, body: PurgeBody): Promise<{ purged: number }> {
     const dlq = this.deadLetterTopic(topic);
-    return this.db.transaction(() => {
-      let purged = 0;
-      for (const state of this.topicStore.partitionStates(dlq.id)) {
-        const before = Math.min(body.beforeOffset, state.logEndOffset);
-        if (before <= state.logStartOffset) continue;
-        const bytes = this.log.bytesBetween(dlq.id, state.partition, state.logStartOffset, before);
-        this.log.truncateHead(dlq.id, state.partition, before, bytes);
-        this.index.deleteBelow(dlq.id, state.partition, before);
-        purged += before - state.logStartOffset;
-      }
-      return { purged };
-    });
+    let purged = 0;
+    for (const state of this.topicStore.partitionStates(dlq.id)) {
+      const before = Math.min(body.beforeOffset, state.logEndOffset);
+      if (before <= state.logStartOffset) continue;
+      const bounds = await this.storage.log.truncateHead(dlq.id, state.partition, before);
+      purged += bounds.logStartOffset - state.logStartOffset;
+    }
+    return { purged };
   }
 
   private deadLetterTopic(name: string): TopicRow {
@@ -163,21 +169,17 @@ export class DlqService implements OnModuleInit {
     }
     return topic;
   }
+}
 
-  /** The source record again: same key and value, lineage headers replaced by `weir-redrive-of`. */
-  private redrivenCopy(record: EncodedRecord, of: string, nowMs: number): EncodedRecord {
-    const pairs = record.headers ? (JSON.parse(record.headers) as Array<[string, string]>) : [];
-    const kept = pairs.filter(([name]) => !name.startsWith(LINEAGE_PREFIX) && name !== REDRIVE_OF);
-    const removedBytes = pairs
-      .filter((pair) => !kept.includes(pair))
-      .reduce((n, [name, value]) => n + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
-    kept.push([REDRIVE_OF, of]);
-    return {
-      ...record,
-      timestampMs: nowMs,
-      headers: JSON.stringify(kept),
-      sizeBytes:
-        record.sizeBytes - removedBytes + Buffer.byteLength(REDRIVE_OF) + Buffer.byteLength(of),
-    };
-  }
+/** The dead-letter record again: same key and value, lineage headers replaced by `weir-redrive-of`. */
+function redrivenCopy(fragment: string, of: string, nowMs: number): AppendRecord {
+  const parts = viewToParts(parseFragment(fragment));
+  const headers = parts.headers.filter(
+    ([name]) => !name.startsWith(LINEAGE_PREFIX) && name !== REDRIVE_OF,
+  );
+  headers.push([REDRIVE_OF, of]);
+  const copy = { ...parts, timestampMs: nowMs, headers };
+  const key =
+    copy.key === null ? null : Buffer.isBuffer(copy.key) ? copy.key : Buffer.from(copy.key);
+  return { timestampMs: nowMs, key, wire: buildFragment(copy), sizeBytes: partsSizeBytes(copy) };
 }

@@ -47,7 +47,7 @@ export class StreamConsumerService {
   ): Promise<PollAnswer> {
     const entry = this.groups.get(groupName);
     const member = this.groups.member(entry, memberId);
-    this.offsets.autoCommit(entry, member);
+    await this.offsets.autoCommit(entry, member);
     this.groups.acknowledge(entry, memberId);
     const limit = Math.min(maxRecords, this.config.maxReadRecords);
     const skipped = new Set(paused.map((p) => pausedKey(p.topic, p.partition)));
@@ -78,9 +78,9 @@ export class StreamConsumerService {
   }
 
   /** Leaves the group, first committing what the previous poll returned (with autoCommit). */
-  leave(groupName: string, memberId: string): void {
+  async leave(groupName: string, memberId: string): Promise<void> {
     const entry = this.groups.get(groupName);
-    this.offsets.autoCommit(entry, this.groups.member(entry, memberId));
+    await this.offsets.autoCommit(entry, this.groups.member(entry, memberId));
     this.groups.leave(entry, memberId);
   }
 

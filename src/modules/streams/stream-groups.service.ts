@@ -7,7 +7,7 @@ import { DeadlineTimer } from '../../common/deadline-timer';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName, assertTopicName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
-import { StreamOffsetStore } from '../../persistence/stream-offset.store';
+import { Storage } from '../../persistence/port/storage';
 import { TopicStore } from '../../persistence/topic.store';
 import { LogWaiters } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
@@ -65,7 +65,7 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(StreamOffsetStore) private readonly offsetStore: StreamOffsetStore,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -77,8 +77,8 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleInit(): void {
-    for (const row of this.offsetStore.listAll()) {
+  async onModuleInit(): Promise<void> {
+    for (const row of await this.storage.offsets.list()) {
       this.ensure(row.group).committed.set(groupPartitionKey(row), {
         topicId: row.topicId,
         partition: row.partition,

@@ -3,9 +3,8 @@ import { Clock } from '../../common/clock';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName } from '../../common/names';
 import { BrokerMetrics, StreamPartitionSample } from '../../metrics/broker-metrics';
-import { Database } from '../../persistence/database';
-import { RecordLogStore } from '../../persistence/record-log.store';
-import { StreamOffsetStore } from '../../persistence/stream-offset.store';
+import { MissingPartitionError } from '../../persistence/port/log-storage';
+import { Storage } from '../../persistence/port/storage';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
 import { fenceCommit } from './domain/commit-fence';
@@ -22,7 +21,7 @@ interface OffsetWrite {
 
 /**
  * Committed offsets of streaming consumer groups: fenced commits, auto-commits, resets and the
- * views built on them (describe, lag metrics). Every write is one SQLite transaction; the
+ * views built on them (describe, lag metrics). Every write goes through the storage port; the
  * in-memory copy changes only after it committed.
  */
 @Injectable()
@@ -31,9 +30,7 @@ export class StreamOffsetsService implements OnModuleInit {
     @Inject(StreamGroupsService) private readonly groups: StreamGroupsService,
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(RecordLogStore) private readonly log: RecordLogStore,
-    @Inject(StreamOffsetStore) private readonly store: StreamOffsetStore,
-    @Inject(Database) private readonly db: Database,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
   ) {}
@@ -47,12 +44,12 @@ export class StreamOffsetsService implements OnModuleInit {
    * must own every partition in `generation` (undefined: the current one, for pushed members),
    * and no offset may lie beyond its partition's log end.
    */
-  commit(
+  async commit(
     groupName: string,
     memberId: string,
     generation: number | undefined,
     offsets: readonly OffsetBody[],
-  ): OffsetBody[] {
+  ): Promise<OffsetBody[]> {
     const entry = this.groups.get(groupName);
     this.groups.refresh(entry);
     const writes = offsets.map((o) => ({
@@ -80,30 +77,31 @@ export class StreamOffsetsService implements OnModuleInit {
         );
       }
     }
-    this.write(entry, writes);
+    await this.write(entry, writes);
     return offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
   }
 
   /** Commits what the member's previous poll returned, in the partitions it still owns. */
-  autoCommit(entry: StreamGroupEntry, member: GroupMember): void {
+  async autoCommit(entry: StreamGroupEntry, member: GroupMember): Promise<void> {
     const owned = new Map(entry.group.owned(member.memberId).map((p) => [groupPartitionKey(p), p]));
     const writes: OffsetWrite[] = [];
     for (const [key, offset] of member.takeReturned()) {
       const partition = owned.get(key);
       if (partition) writes.push({ partition, offset });
     }
-    if (writes.length > 0) this.write(entry, writes);
+    if (writes.length > 0) await this.write(entry, writes);
   }
 
   /**
    * Sets the group's committed offsets in a topic's partitions to `to`, creating the group if
    * it has none yet. Live members move there on their next read.
    */
-  reset(groupName: string, body: ResetBody): GroupView {
+  async reset(groupName: string, body: ResetBody): Promise<GroupView> {
     assertGroupName(groupName);
     const topic = this.topics.get(body.topic);
     const numbers = [...new Set(body.partitions ?? [...Array(topic.partitions).keys()])];
-    const writes = numbers.map((partition) => {
+    const writes: OffsetWrite[] = [];
+    for (const partition of numbers) {
       const bounds = this.topicStore.partitionState(topic.id, partition);
       if (!bounds) {
         throw new BrokerError(
@@ -113,7 +111,8 @@ export class StreamOffsetsService implements OnModuleInit {
       }
       const atTimestamp =
         typeof body.to === 'object' && 'timestampMs' in body.to
-          ? this.log.firstOffsetAtOrAfter(topic.id, partition, body.to.timestampMs)
+          ? ((await this.storage.log.offsetAtTime(topic.id, partition, body.to.timestampMs)) ??
+            undefined)
           : undefined;
       const outcome = resetOffset(body.to, bounds, atTimestamp);
       if (!outcome.ok) {
@@ -123,13 +122,13 @@ export class StreamOffsetsService implements OnModuleInit {
           { partition, logStartOffset: bounds.logStartOffset, logEndOffset: bounds.logEndOffset },
         );
       }
-      return {
+      writes.push({
         partition: { topicId: topic.id, topic: topic.name, partition },
         offset: outcome.offset,
-      };
-    });
+      });
+    }
     const entry = this.groups.ensure(groupName);
-    this.write(entry, writes);
+    await this.write(entry, writes);
     this.groups.positionsReset(
       entry,
       writes.map((w) => groupPartitionKey(w.partition)),
@@ -204,7 +203,7 @@ export class StreamOffsetsService implements OnModuleInit {
    * Deletes a group and its committed offsets: `GROUP_NOT_FOUND` when it has neither members
    * nor committed offsets, `GROUP_NOT_EMPTY` while it has members (as Kafka's DeleteGroups).
    */
-  deleteGroup(groupName: string): void {
+  async deleteGroup(groupName: string): Promise<void> {
     const entry = this.groups.get(groupName);
     if (!entry.group.isEmpty) {
       throw new BrokerError(
@@ -212,17 +211,27 @@ export class StreamOffsetsService implements OnModuleInit {
         `Consumer group '${groupName}' has ${entry.group.memberIds().length} members; they must leave first`,
       );
     }
-    this.db.transaction(() => this.store.deleteGroup(groupName));
+    await this.storage.offsets.deleteGroup(groupName);
     this.groups.forget(entry);
   }
 
-  private write(entry: StreamGroupEntry, writes: readonly OffsetWrite[]): void {
+  private async write(entry: StreamGroupEntry, writes: readonly OffsetWrite[]): Promise<void> {
     const rows = writes.map((w) => ({
       topicId: w.partition.topicId,
       partition: w.partition.partition,
       offset: w.offset,
     }));
-    this.db.transaction(() => this.store.save(entry.group.name, rows, this.clock.now()));
+    try {
+      await this.storage.offsets.commit(entry.group.name, rows, this.clock.now());
+    } catch (error) {
+      if (error instanceof MissingPartitionError) {
+        throw new BrokerError(
+          ErrorCode.PARTITION_NOT_FOUND,
+          `A partition of this commit no longer exists (its topic was deleted)`,
+        );
+      }
+      throw error;
+    }
     for (const row of rows) entry.committed.set(groupPartitionKey(row), row);
   }
 

@@ -73,9 +73,9 @@ export class StreamSubscription implements Subscription {
     this.services.groups.wake(this.entry.group.name, this.memberId);
   }
 
-  commit(raw: Record<string, unknown>): object {
+  async commit(raw: Record<string, unknown>): Promise<object> {
     const frame = parseWith(commitFrameSchema, raw, 'frame');
-    const offsets = this.services.offsets.commit(
+    const offsets = await this.services.offsets.commit(
       this.entry.group.name,
       this.memberId,
       frame.generation,

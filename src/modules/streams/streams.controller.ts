@@ -115,8 +115,8 @@ export class StreamsController {
     params: memberParamsSchema,
     status: 204,
   })
-  leave(@Param() params: MemberParams): void {
-    this.consumer.leave(params.group, params.memberId);
+  leave(@Param() params: MemberParams): Promise<void> {
+    return this.consumer.leave(params.group, params.memberId);
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -128,9 +128,12 @@ export class StreamsController {
     body: commitSchema,
     response: commitAnswerSchema,
   })
-  commit(@Param('group') group: string, @Body() body: CommitBody): { offsets: OffsetBody[] } {
+  async commit(
+    @Param('group') group: string,
+    @Body() body: CommitBody,
+  ): Promise<{ offsets: OffsetBody[] }> {
     return {
-      offsets: this.offsets.commit(group, body.memberId, body.generation, body.offsets),
+      offsets: await this.offsets.commit(group, body.memberId, body.generation, body.offsets),
     };
   }
 
@@ -143,7 +146,7 @@ export class StreamsController {
     body: resetSchema,
     response: groupViewSchema,
   })
-  reset(@Param('group') group: string, @Body() body: ResetBody): GroupView {
+  reset(@Param('group') group: string, @Body() body: ResetBody): Promise<GroupView> {
     return this.offsets.reset(group, body);
   }
 
@@ -165,8 +168,8 @@ export class StreamsController {
     params: groupParamsSchema,
     status: 204,
   })
-  delete(@Param('group') group: string): void {
-    this.offsets.deleteGroup(group);
+  delete(@Param('group') group: string): Promise<void> {
+    return this.offsets.deleteGroup(group);
   }
 
   @Permit(Action.CONSUME, groupParam())

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Database } from '../../persistence/database';
-import { StreamOffsetStore } from '../../persistence/stream-offset.store';
 import { TopicsModule } from '../topics/topics.module';
 import { StreamConsumerService } from './stream-consumer.service';
 import { StreamGroupsService } from './stream-groups.service';
@@ -14,11 +12,6 @@ import { StreamsGateway } from './streams.gateway';
   imports: [TopicsModule],
   controllers: [StreamsController],
   providers: [
-    {
-      provide: StreamOffsetStore,
-      inject: [Database],
-      useFactory: (db: Database) => new StreamOffsetStore(db),
-    },
     StreamGroupsService,
     StreamOffsetsService,
     StreamRecordReader,

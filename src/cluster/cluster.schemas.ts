@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** `GET /cluster`: who serves what (API.md "Cluster"). */
+export const clusterViewSchema = z.object({
+  nodeId: z.string().describe('The node that answered'),
+  storage: z.enum(['sqlite', 'postgres']),
+  nodes: z.array(
+    z.object({
+      nodeId: z.string(),
+      url: z.string(),
+      alive: z.boolean(),
+      lastSeenMs: z.number().int(),
+    }),
+  ),
+  partitions: z.array(
+    z.object({
+      topic: z.string(),
+      partition: z.number().int(),
+      owner: z.string(),
+      epoch: z.number().int(),
+    }),
+  ),
+});
+export type ClusterView = z.infer<typeof clusterViewSchema>;
