@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthModule } from './auth/auth.module';
 import { Clock } from './common/clock';
 import { ClusterModule } from './cluster/cluster.module';
 import { BrokerRuntime, CoreModule } from './common/core.module';
@@ -26,6 +28,7 @@ export class AppModule {
         CoreModule.forRoot(config, clock, runtime),
         // Logs only: no per-request logging middleware on the data path.
         LoggerModule.forRoot({ pinoHttp: { level: config.logLevel }, forRoutes: [] }),
+        AuthModule,
         PersistenceModule,
         MetricsModule,
         WsModule,
@@ -38,6 +41,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: BrokerExceptionFilter },
+        // Access first (401 and 403 before any 400), then validation.
+        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ValidationGuard },
       ],
     };

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createBrokerApp } from './broker-app';
 import { SystemClock } from './common/clock';
+import { AccessControl } from './auth/access-control';
 import { ConfigError, loadBrokerConfig } from './config/broker-config';
+import { isLoopbackHost } from './config/security-config';
 
 async function main(): Promise<void> {
   const config = loadBrokerConfig(process.env);
@@ -12,8 +14,19 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
   const logger = new Logger('Weir');
   logger.log(
-    `listening on ${config.httpHost}:${port} (data dir ${config.dataDir}, sync ${config.storageSync})`,
+    `listening on ${config.httpHost}:${port} (${config.tls ? 'https' : 'http'}, data dir ${config.dataDir}, sync ${config.storageSync})`,
   );
+  const access = app.get(AccessControl);
+  if (!access.enabled && !isLoopbackHost(config.httpHost)) {
+    logger.warn(
+      `no authentication (WEIR_ALLOW_UNAUTHENTICATED=true) on ${config.httpHost}: anyone who ` +
+        'reaches this port may read, produce, delete topics and purge dead letters',
+    );
+  }
+  process.on('SIGHUP', () => {
+    if (!access.enabled) logger.log('SIGHUP: no WEIR_AUTH_FILE to reload');
+    else access.reload();
+  });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -5,6 +5,7 @@ describe('loadBrokerConfig', () => {
     const config = loadBrokerConfig({});
     expect(config).toMatchObject({
       httpPort: 8080,
+      httpHost: '127.0.0.1',
       dataDir: './data',
       storageSync: 'normal',
       autoCreateTopics: true,

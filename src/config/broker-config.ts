@@ -1,27 +1,28 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { flag, integer } from './env-types';
+import {
+  SecurityConfig,
+  securityEnvironmentSchema,
+  securityProblems,
+  toSecurityConfig,
+} from './security-config';
 
 const MIB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'on', 'off'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'on');
 
 /**
  * Every WEIR_* environment variable, its default and its range. This is the only place that
  * reads configuration; the rest of the broker receives a `BrokerConfig`.
  */
-const environmentSchema = z.object({
+const environmentSchema = securityEnvironmentSchema.extend({
   /** TCP port of the HTTP and WebSocket server; 0 picks a free one. */
   WEIR_HTTP_PORT: integer(8080, 0, 65535),
-  /** Interface to listen on. */
-  WEIR_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Interface to listen on. Loopback by default; another address needs `WEIR_AUTH_FILE` or
+   * `WEIR_ALLOW_UNAUTHENTICATED=true`.
+   */
+  WEIR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   /** This node's name in `GET /cluster` (default `<hostname>-<port>`). */
   WEIR_NODE_ID: z.string().min(1).max(200).optional(),
   /** How other nodes and clients reach this node (default `http://<host>:<port>`). */
@@ -76,7 +77,7 @@ const environmentSchema = z.object({
 });
 
 /** The broker's validated configuration. Sizes are bytes, durations milliseconds. */
-export interface BrokerConfig {
+export interface BrokerConfig extends SecurityConfig {
   httpPort: number;
   httpHost: string;
   /** This node's name (`WEIR_NODE_ID`, default `<hostname>-<port>`). */
@@ -134,7 +135,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     nodeId: e.WEIR_NODE_ID ?? `${hostname()}-${e.WEIR_HTTP_PORT}`,
     advertisedUrl:
       e.WEIR_ADVERTISED_URL ??
-      `http://${e.WEIR_HTTP_HOST === '0.0.0.0' ? hostname() : e.WEIR_HTTP_HOST}:${e.WEIR_HTTP_PORT}`,
+      `${e.WEIR_TLS_CERT_FILE ? 'https' : 'http'}://${e.WEIR_HTTP_HOST === '0.0.0.0' ? hostname() : e.WEIR_HTTP_HOST}:${e.WEIR_HTTP_PORT}`,
     dataDir: e.WEIR_DATA_DIR,
     storageSync: e.WEIR_STORAGE_SYNC,
     autoCreateTopics: e.WEIR_AUTO_CREATE_TOPICS,
@@ -157,6 +158,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     wsPingIntervalMs: e.WEIR_WS_PING_INTERVAL_MS,
     wsMaxBufferedBytes: e.WEIR_WS_MAX_BUFFERED_BYTES,
     logLevel: e.WEIR_LOG_LEVEL,
+    ...toSecurityConfig(e),
   };
   const problems: string[] = [];
   if (config.defaultPartitions > config.maxPartitions) {
@@ -168,6 +170,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
   if (config.minSessionTimeoutMs > config.maxSessionTimeoutMs) {
     problems.push('WEIR_MIN_SESSION_TIMEOUT_MS: must not exceed WEIR_MAX_SESSION_TIMEOUT_MS');
   }
+  problems.push(...securityProblems(config, e));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -105,5 +105,17 @@ export function buildOpenApiDocument(routes: readonly DescribedRoute[], version:
     openapi: '3.0.3',
     info: { title: 'Weir', version, description: 'Weir broker HTTP API v1' },
     paths,
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A token of WEIR_AUTH_FILE, required when the broker has one (health stays open)',
+        },
+      },
+    },
+    // optional: a broker without WEIR_AUTH_FILE takes no token
+    security: [{ bearer: [] }, {}],
   };
 }

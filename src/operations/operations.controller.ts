@@ -6,6 +6,7 @@ import { Storage } from '../persistence/port/storage';
 import { buildOpenApiDocument } from './openapi-document';
 import { renderDocsPage } from './docs-page';
 import { RouteCatalogue } from './route-catalogue';
+import { Public } from '../auth/route-access';
 
 const VERSION = '0.1.0';
 
@@ -20,12 +21,14 @@ export class OperationsController {
     @Inject(RouteCatalogue) private readonly catalogue: RouteCatalogue,
   ) {}
 
+  @Public()
   @Get('health/live')
   @Route({ summary: 'Liveness: the process answers' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
+  @Public()
   @Get('health/ready')
   @Route({ summary: 'Readiness: the database is open and writable' })
   async ready(): Promise<{ status: 'ok' }> {
@@ -38,12 +41,14 @@ export class OperationsController {
     return { status: 'ok' };
   }
 
+  @Public()
   @Get('openapi.json')
   @Route({ summary: 'OpenAPI 3 description of the HTTP API' })
   openApi(): object {
     return (this.document ??= buildOpenApiDocument(this.catalogue.routes(), VERSION));
   }
 
+  @Public()
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
   @Route({ summary: 'Browsable API documentation' })

@@ -1,7 +1,10 @@
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
+import { AccessControl } from '../auth/access-control';
+import { upgradeToken } from '../auth/bearer-token';
 import { Clock } from '../common/clock';
 import { BROKER_CONFIG } from '../common/core.module';
 import type { BrokerConfig } from '../config/broker-config';
@@ -11,6 +14,8 @@ import { WsHeartbeat } from './ws-heartbeat';
 import { WsSession } from './ws-session';
 
 const SESSION = Symbol('weir-session');
+/** WebSocket close code of a socket whose token a reload removed (4000-4999: application). */
+const TOKEN_REVOKED = 4401;
 type SocketWithSession = WebSocket & { [SESSION]?: WsSession };
 
 /**
@@ -27,9 +32,16 @@ export class BrokerGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     @Inject(BrokerMetrics) metrics: BrokerMetrics,
     @Inject(Clock) clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(AccessControl) access: AccessControl,
   ) {
     router.observe((type, seconds) => metrics.requestAnswered('ws', type, seconds));
     this.heartbeat = new WsHeartbeat(clock, config.wsPingIntervalMs);
+    // A token removed from the tokens file ends its sockets, subscriptions included.
+    access.onReload(() => {
+      for (const session of this.sessions()) {
+        if (!access.accepts(session.credential)) session.close(TOKEN_REVOKED, 'token revoked');
+      }
+    });
   }
 
   /** The open sessions. */
@@ -37,8 +49,13 @@ export class BrokerGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     return this.heartbeat.tracked();
   }
 
-  handleConnection(socket: SocketWithSession): void {
-    const session = new WsSession(randomUUID(), socket, this.config.wsMaxBufferedBytes);
+  handleConnection(socket: SocketWithSession, request?: IncomingMessage): void {
+    const session = new WsSession(
+      randomUUID(),
+      socket,
+      this.config.wsMaxBufferedBytes,
+      request && upgradeToken(request.headers, request.url),
+    );
     socket[SESSION] = session;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { FrameAccess } from '../auth/frame-access';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { toErrorBody } from '../common/http/broker-exception.filter';
 import { jsonTooDeep } from '../common/http/request-body';
@@ -23,8 +24,14 @@ export class FrameRouter {
   private readonly handlers = new Map<string, FrameHandler>();
   private observer: FrameObserver | undefined;
 
-  /** `maxJsonDepth`: deepest nesting a frame may have, checked before it is parsed. */
-  constructor(private readonly maxJsonDepth: number) {}
+  /**
+   * @param maxJsonDepth deepest nesting a frame may have, checked before it is parsed
+   * @param frameAccess checks each frame's token and permission before its handler runs
+   */
+  constructor(
+    private readonly maxJsonDepth: number,
+    private readonly frameAccess?: FrameAccess,
+  ) {}
 
   register(type: string, handler: FrameHandler): void {
     if (this.handlers.has(type)) throw new Error(`frame type '${type}' registered twice`);
@@ -51,6 +58,7 @@ export class FrameRouter {
           `Unknown frame type '${String(frame.type)}'`,
         );
       }
+      this.frameAccess?.check(type, frame, session);
       const answer = await handler(frame, session);
       if (answer) session.send(requestId === undefined ? answer : { ...answer, requestId });
     } catch (error) {

@@ -6,7 +6,10 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { BROKER_CONFIG } from '../common/core.module';
 import { BrokerError, ErrorCode } from '../common/errors';
+import { assertRoomForSubscription } from '../common/limits';
+import type { BrokerConfig } from '../config/broker-config';
 import { FrameRouter } from './frame-router';
 import { WsSession } from './ws-session';
 
@@ -55,7 +58,13 @@ export class SubscriptionHub implements OnModuleInit, BeforeApplicationShutdown 
   private readonly bySession = new Map<WsSession, Map<string, Subscription>>();
   private shuttingDown = false;
 
-  constructor(@Inject(FrameRouter) private readonly router: FrameRouter) {}
+  /** Subscribe frames still being answered, per socket: they count against the limit. */
+  private readonly opening = new Map<WsSession, number>();
+
+  constructor(
+    @Inject(FrameRouter) private readonly router: FrameRouter,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
 
   registerMode(mode: string, handler: SubscribeHandler): void {
     if (this.modes.has(mode)) throw new Error(`subscription mode '${mode}' registered twice`);
@@ -78,8 +87,20 @@ export class SubscriptionHub implements OnModuleInit, BeforeApplicationShutdown 
           `subscribe needs a mode of ${[...this.modes.keys()].map((m) => `'${m}'`).join(' or ')}`,
         );
       }
+      const opening = this.opening.get(session) ?? 0;
+      const open = (this.bySession.get(session)?.size ?? 0) + opening;
+      assertRoomForSubscription(open, this.config.maxSubscriptionsPerSocket);
       const subscriptionId = randomUUID();
-      const { subscription, answer } = await handler(frame, session, subscriptionId);
+      this.opening.set(session, opening + 1);
+      let opened: Awaited<ReturnType<SubscribeHandler>>;
+      try {
+        opened = await handler(frame, session, subscriptionId);
+      } finally {
+        const left = (this.opening.get(session) ?? 1) - 1;
+        if (left > 0) this.opening.set(session, left);
+        else this.opening.delete(session);
+      }
+      const { subscription, answer } = opened;
       if (session.isClosed || this.shuttingDown) {
         await subscription.close();
         if (!this.shuttingDown) return;
@@ -91,9 +112,9 @@ export class SubscriptionHub implements OnModuleInit, BeforeApplicationShutdown 
         session.onClose(() => void this.closeAll(session));
       }
       subs.set(subscriptionId, subscription);
-      const open = subs;
+      const held = subs;
       subscription.onEnded?.(() => {
-        if (open.get(subscriptionId) === subscription) open.delete(subscriptionId);
+        if (held.get(subscriptionId) === subscription) held.delete(subscriptionId);
       });
       return { type: 'subscribed', subscriptionId, ...answer };
     });

@@ -11,11 +11,13 @@ export class WsSession {
   /**
    * @param maxBufferedBytes unsent bytes above which `whenWritable` waits for the socket to
    *   drain (credit alone does not bound memory: a client may grant much and read nothing)
+   * @param credential the token the upgrade carried (checked again on every frame), if any
    */
   constructor(
     readonly id: string,
     private readonly socket: WebSocket,
     private readonly maxBufferedBytes = Number.POSITIVE_INFINITY,
+    readonly credential?: string,
   ) {
     socket.on('pong', () => {
       this.pingsSincePong = 0;
@@ -75,6 +77,11 @@ export class WsSession {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     this.pingsSincePong++;
     this.socket.ping();
+  }
+
+  /** Closes the connection with a WebSocket close `code` and `reason`; the close path follows. */
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
   }
 
   /** Drops the connection at once (it stopped answering pings); the close path follows. */

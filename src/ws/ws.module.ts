@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { AccessControl } from '../auth/access-control';
+import { FrameAccess } from '../auth/frame-access';
 import { BROKER_CONFIG } from '../common/core.module';
 import type { BrokerConfig } from '../config/broker-config';
 import { BrokerGateway } from './broker.gateway';
@@ -11,8 +13,9 @@ import { SubscriptionHub } from './subscription-hub';
   providers: [
     {
       provide: FrameRouter,
-      inject: [BROKER_CONFIG],
-      useFactory: (config: BrokerConfig) => new FrameRouter(config.maxJsonDepth),
+      inject: [BROKER_CONFIG, AccessControl],
+      useFactory: (config: BrokerConfig, access: AccessControl) =>
+        new FrameRouter(config.maxJsonDepth, new FrameAccess(access)),
     },
     BrokerGateway,
     SubscriptionHub,

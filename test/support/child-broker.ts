@@ -7,6 +7,8 @@ export interface ChildBroker {
   url: string;
   /** Resolves when the process has exited. */
   exited: Promise<void>;
+  /** Everything the process wrote to stdout and stderr so far (its logs). */
+  output: () => string;
 }
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -41,9 +43,13 @@ export function startChildBroker(
       if (match) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve({ process: child, url: `http://127.0.0.1:${match[1]}`, exited });
+        child.stdout?.on('data', (more: Buffer) => (output += more.toString('utf8')));
+        resolve({
+          process: child,
+          url: `http://127.0.0.1:${match[1]}`,
+          exited,
+          output: () => output,
+        });
       }
     };
     child.stdout?.on('data', onData);

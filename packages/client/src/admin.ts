@@ -115,7 +115,7 @@ const segment = encodeURIComponent;
 export class Admin {
   private readonly endpoint: Endpoint;
 
-  constructor(url: string, options: { token?: string } = {}) {
+  constructor(url: string, options: { token?: string; ca?: string | Buffer } = {}) {
     this.endpoint = { url, ...options };
   }
 

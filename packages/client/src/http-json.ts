@@ -1,4 +1,5 @@
 import { WeirError, WeirErrorCode } from './errors';
+import { httpsRequest } from './https-request';
 
 /** Where the broker is, and the token its requests carry (`Authorization: Bearer`). */
 export interface Endpoint {
@@ -6,6 +7,11 @@ export interface Endpoint {
   url: string;
   /** Sent as `Authorization: Bearer <token>` when the broker has auth on. */
   token?: string;
+  /**
+   * PEM certificate(s) of the authority to trust for `https://` and `wss://`, besides the
+   * system's: for a broker whose certificate is self-signed or from a private CA.
+   */
+  ca?: string | Buffer;
 }
 
 /** The headers of a request to `endpoint`. */
@@ -13,9 +19,15 @@ export function authHeaders(endpoint: Endpoint): Record<string, string> {
   return endpoint.token === undefined ? {} : { authorization: `Bearer ${endpoint.token}` };
 }
 
-/** `{ token }` of `endpoint`, or nothing: for options that take no `undefined`. */
-export function tokenOf(endpoint: { token?: string }): { token?: string } {
-  return endpoint.token === undefined ? {} : { token: endpoint.token };
+/** `{ token, ca }` of `endpoint`, without undefined fields: for options that take none. */
+export function tokenOf(endpoint: { token?: string; ca?: string | Buffer }): {
+  token?: string;
+  ca?: string | Buffer;
+} {
+  return {
+    ...(endpoint.token === undefined ? {} : { token: endpoint.token }),
+    ...(endpoint.ca === undefined ? {} : { ca: endpoint.ca }),
+  };
 }
 
 /** Per-request options of {@link requestJson}. */
@@ -32,7 +44,7 @@ interface ErrorAnswer {
 
 /**
  * Sends one JSON request to the broker over Node's global `fetch` (which keeps connections
- * alive) and answers the parsed body, `undefined` for 204. A non-2xx answer becomes a
+ * alive; with a `ca`, over `node:https`) and answers the parsed body, `undefined` for 204. A non-2xx answer becomes a
  * {@link WeirError} with the broker's code, status and details; no answer becomes
  * `NETWORK_ERROR`, `TIMEOUT` or `CLOSED`.
  */
@@ -45,19 +57,22 @@ export async function requestJson<T>(
 ): Promise<T> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let response: Response;
+  let status: number;
   let text: string;
   try {
-    response = await fetch(`${endpoint.url.replace(/\/$/, '')}${path}`, {
-      method,
-      headers: {
-        ...authHeaders(endpoint),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal,
-    });
-    text = await response.text();
+    const url = `${endpoint.url.replace(/\/$/, '')}${path}`;
+    const headers = {
+      ...authHeaders(endpoint),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    const payload = body === undefined ? null : JSON.stringify(body);
+    if (endpoint.ca !== undefined && url.startsWith('https:')) {
+      ({ status, text } = await httpsRequest(url, method, headers, payload, endpoint.ca, signal));
+    } else {
+      const response = await fetch(url, { method, headers, body: payload, signal });
+      status = response.status;
+      text = await response.text();
+    }
   } catch (error) {
     if (options.signal?.aborted) {
       throw new WeirError(WeirErrorCode.CLOSED, `${method} ${path} abandoned`);
@@ -68,7 +83,7 @@ export async function requestJson<T>(
     throw new WeirError(WeirErrorCode.NETWORK_ERROR, `${method} ${path}: ${describe(error)}`);
   }
   const parsed = parseJson(text);
-  if (!response.ok) throw toWeirError(response.status, parsed, `${method} ${path}`);
+  if (status < 200 || status > 299) throw toWeirError(status, parsed, `${method} ${path}`);
   if (parsed === NOT_JSON) {
     throw new WeirError(WeirErrorCode.BAD_RESPONSE, `${method} ${path}: the answer is not JSON`);
   }

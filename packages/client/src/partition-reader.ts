@@ -8,6 +8,8 @@ export interface PartitionReaderOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** PEM certificate(s) of the authority to trust for `https://` (self-signed or private CA). */
+  ca?: string | Buffer;
   topic: string;
   partition: number;
   /** The first offset to read. */

@@ -8,6 +8,8 @@ export interface ProducerOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** PEM certificate(s) of the authority to trust for `https://` (self-signed or private CA). */
+  ca?: string | Buffer;
   /** How long a record may wait for others to share its request (default 5 ms). */
   lingerMs?: number;
   /** Most records in one request (default 500). */

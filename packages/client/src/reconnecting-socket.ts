@@ -41,6 +41,8 @@ export class ReconnectingSocket {
     private readonly handlers: SocketHandlers,
     private readonly backoff: BackoffOptions = { initialMs: 100, maxMs: 3000 },
     private readonly headers: Record<string, string> = {},
+    /** PEM certificate(s) of the authority to trust for `wss://`, besides the system's. */
+    private readonly ca?: string | Buffer,
   ) {}
 
   /** Connects, and keeps reconnecting until {@link close}. */
@@ -116,7 +118,10 @@ export class ReconnectingSocket {
   /** Resolves once the socket is open; rejects when it fails before that. */
   private open(): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.url, { headers: this.headers });
+      const socket = new WebSocket(this.url, {
+        headers: this.headers,
+        ...(this.ca === undefined ? {} : { ca: this.ca }),
+      });
       this.socket = socket;
       socket.on('message', (data: Buffer) => this.onMessage(data.toString('utf8')));
       socket.once('close', () => this.failPending());

@@ -6,6 +6,8 @@ export interface ShareConsumerOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>` on the WebSocket upgrade. */
   token?: string;
+  /** PEM certificate(s) of the authority to trust for `https://` (self-signed or private CA). */
+  ca?: string | Buffer;
   /** Delay between reconnection attempts (default 100 ms doubling to 3 s, jittered). */
   reconnectBackoff?: BackoffOptions;
   /** Errors that do not stop the consumer: a lost connection, a refused acknowledgement. */

@@ -61,6 +61,7 @@ export class ShareConsumer {
       },
       options.reconnectBackoff,
       authHeaders(options),
+      options.ca,
     );
     this.acks = new AckQueue(this.socket, options.ackLingerMs ?? 1);
     this.credit = new SubscriptionCredit(

@@ -12,6 +12,8 @@ export interface StreamConsumerOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
+  /** PEM certificate(s) of the authority to trust for `https://` (self-signed or private CA). */
+  ca?: string | Buffer;
   /** Delay after a failure before polling again (default 100 ms doubling to 3 s, jittered). */
   retryBackoff?: BackoffOptions;
   /** Errors that do not stop the consumer: a failed batch, a lost connection. */

@@ -19,6 +19,8 @@ export interface ClientWeirOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>` with every request. */
   token?: string;
+  /** PEM certificate(s) of the authority to trust for `https://` (self-signed or private CA). */
+  ca?: string | Buffer;
   /**
    * The topic replies come back on (the server answers on its partition 0). Default:
    * `replies.<random id>`, created with one partition (retention 1 hour) at the first `send`,

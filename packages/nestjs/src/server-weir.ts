@@ -21,6 +21,8 @@ export interface ServerWeirOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>` with every request. */
   token?: string;
+  /** PEM certificate(s) of the authority to trust for `https://` (self-signed or private CA). */
+  ca?: string | Buffer;
   /** The share group every handler's topic is consumed from. */
   group: string;
   /** Records handled at once (default 16). */

@@ -13,11 +13,14 @@ import {
 } from './dlq.schemas';
 import type { DlqBrowseQuery, DlqList, PurgeBody, RedriveBody } from './dlq.schemas';
 import { DlqService } from './dlq.service';
+import { Action } from '../../auth/permissions';
+import { AnyToken, Permit, topicParam } from '../../auth/route-access';
 
 @Controller('dlq')
 export class DlqController {
   constructor(@Inject(DlqService) private readonly dlq: DlqService) {}
 
+  @AnyToken()
   @Get()
   @Route({
     summary: 'List dead-letter topics with counts, oldest age and reasons',
@@ -27,6 +30,7 @@ export class DlqController {
     return this.dlq.list();
   }
 
+  @Permit(Action.READ, topicParam())
   @Get(':topic/records')
   @Route({
     summary: 'Browse a dead-letter topic, lineage headers included',
@@ -38,6 +42,7 @@ export class DlqController {
     return this.dlq.browse(topic, query.partition, query.offset, query.maxRecords);
   }
 
+  @Permit(Action.MANAGE, topicParam())
   @Post(':topic/redrive')
   @HttpCode(200)
   @Route({
@@ -53,6 +58,7 @@ export class DlqController {
     return this.dlq.redrive(topic, body);
   }
 
+  @Permit(Action.MANAGE, topicParam())
   @Post(':topic/purge')
   @HttpCode(200)
   @Route({

@@ -24,6 +24,8 @@ import { ShareAckService } from './share-ack.service';
 import type { AckResult } from './share-ack.service';
 import { ShareDeliveryService } from './share-delivery.service';
 import type { DeliveredRecord } from './share-delivery.types';
+import { Action } from '../../auth/permissions';
+import { AnyToken, groupParam, Permit } from '../../auth/route-access';
 
 @Controller('queues/groups')
 export class QueuesController {
@@ -33,6 +35,7 @@ export class QueuesController {
     @Inject(ShareAckService) private readonly acks: ShareAckService,
   ) {}
 
+  @Permit(Action.MANAGE, groupParam())
   @Put(':group')
   @Route({
     summary: 'Create a share group or change its settings',
@@ -44,6 +47,7 @@ export class QueuesController {
     return this.queues.put(group, body);
   }
 
+  @Permit(Action.CONSUME, groupParam(), { readTopics: 'topics' })
   @Post(':group/receive')
   @HttpCode(200)
   @Route({
@@ -59,6 +63,7 @@ export class QueuesController {
     return this.delivery.receive(group, body);
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Post(':group/acks')
   @HttpCode(200)
   @Route({
@@ -74,6 +79,7 @@ export class QueuesController {
     return { results: await this.acks.acknowledge(group, body.acks) };
   }
 
+  @AnyToken()
   @Get()
   @Route({
     summary: 'List share groups with their lag and record counts',
@@ -83,6 +89,7 @@ export class QueuesController {
     return this.queues.list();
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Get(':group')
   @Route({
     summary: 'Describe a share group: states, lag, oldest available age',
@@ -93,6 +100,7 @@ export class QueuesController {
     return this.queues.describeByName(group);
   }
 
+  @Permit(Action.MANAGE, groupParam())
   @Post(':group/reset')
   @HttpCode(200)
   @Route({
@@ -105,6 +113,7 @@ export class QueuesController {
     return this.queues.reset(group, body);
   }
 
+  @Permit(Action.MANAGE, groupParam())
   @Delete(':group')
   @HttpCode(204)
   @Route({ summary: 'Delete a share group and its state', params: groupParamsSchema, status: 204 })

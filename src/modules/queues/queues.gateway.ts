@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { AccessControl } from '../../auth/access-control';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { parseWith } from '../../common/http/validation.guard';
 import type { BrokerConfig } from '../../config/broker-config';
@@ -40,9 +41,11 @@ export class QueuesGateway implements OnModuleInit {
     @Inject(ShareAckService) private readonly acks: ShareAckService,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(AccessControl) private readonly access: AccessControl,
   ) {}
 
   onModuleInit(): void {
+    this.access.useGroupTopics((name) => this.groups.find(name)?.config.topics);
     this.hub.registerMode('share', (raw, session, subscriptionId) => {
       const frame = parseWith(subscribeShareSchema, raw, 'frame');
       const group = frame.topics

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
+import { assertRoomForMember } from '../../common/limits';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { DeadlineTimer } from '../../common/deadline-timer';
 import { BrokerError, ErrorCode } from '../../common/errors';
@@ -145,6 +146,7 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
     for (const topic of topics) this.topics.getOrCreate(topic);
     const entry = this.ensure(groupName);
     const memberId = request.memberId ?? randomUUID();
+    assertRoomForMember(entry.group, memberId, this.config.maxGroupMembers);
     const settings = {
       kind,
       topics,

@@ -42,6 +42,8 @@ import type {
   PollBody,
   ResetBody,
 } from './streams.schemas';
+import { Action } from '../../auth/permissions';
+import { AnyToken, groupParam, Permit } from '../../auth/route-access';
 
 interface MemberParams {
   group: string;
@@ -56,6 +58,7 @@ export class StreamsController {
     @Inject(StreamConsumerService) private readonly consumer: StreamConsumerService,
   ) {}
 
+  @Permit(Action.CONSUME, groupParam(), { readTopics: 'topics' })
   @Post(':group/members')
   @HttpCode(201)
   @Route({
@@ -69,6 +72,7 @@ export class StreamsController {
     return this.groups.join(group, body, MemberKind.POLLING);
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Post(':group/members/:memberId/poll')
   @HttpCode(200)
   @Route({
@@ -89,6 +93,7 @@ export class StreamsController {
     return withRecords(assignment, records.json);
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Post(':group/members/:memberId/heartbeat')
   @HttpCode(200)
   @Route({
@@ -102,6 +107,7 @@ export class StreamsController {
     return this.groups.heartbeat(params.group, params.memberId, body.owned);
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Delete(':group/members/:memberId')
   @HttpCode(204)
   @Route({
@@ -113,6 +119,7 @@ export class StreamsController {
     return this.consumer.leave(params.group, params.memberId);
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Post(':group/offsets')
   @HttpCode(200)
   @Route({
@@ -130,6 +137,7 @@ export class StreamsController {
     };
   }
 
+  @Permit(Action.MANAGE, groupParam())
   @Post(':group/offsets/reset')
   @HttpCode(200)
   @Route({
@@ -142,6 +150,7 @@ export class StreamsController {
     return this.offsets.reset(group, body);
   }
 
+  @AnyToken()
   @Get()
   @Route({
     summary: 'List the streaming consumer groups with their members, topics and total lag',
@@ -151,6 +160,7 @@ export class StreamsController {
     return this.offsets.list();
   }
 
+  @Permit(Action.MANAGE, groupParam())
   @Delete(':group')
   @HttpCode(204)
   @Route({
@@ -162,6 +172,7 @@ export class StreamsController {
     return this.offsets.deleteGroup(group);
   }
 
+  @Permit(Action.CONSUME, groupParam())
   @Get(':group')
   @Route({
     summary: 'Describe a group: members, assignment, committed offsets and lag',

@@ -34,6 +34,8 @@ import {
   updateTopicSchema,
 } from './topics.schemas';
 import { TopicsService } from './topics.service';
+import { Action } from '../../auth/permissions';
+import { AnyToken, Permit, topicInBody, topicParam } from '../../auth/route-access';
 
 @Controller('topics')
 export class TopicsController {
@@ -42,6 +44,7 @@ export class TopicsController {
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
   ) {}
 
+  @Permit(Action.MANAGE, topicInBody('name'))
   @Post()
   @HttpCode(201)
   @Route({
@@ -54,18 +57,21 @@ export class TopicsController {
     return this.topics.describe(this.topics.create(body.name, body.partitions, body.config));
   }
 
+  @AnyToken()
   @Get()
   @Route({ summary: 'List topics', response: topicListSchema })
   list(): { topics: TopicView[] } {
     return { topics: this.topics.list().map((row) => this.topics.describe(row)) };
   }
 
+  @Permit(Action.READ, topicParam())
   @Get(':topic')
   @Route({ summary: 'Describe a topic', params: topicParamsSchema, response: topicViewSchema })
   describe(@Param('topic') topic: string): TopicView {
     return this.topics.describe(this.topics.get(topic));
   }
 
+  @Permit(Action.MANAGE, topicParam())
   @Patch(':topic')
   @Route({
     summary: 'Grow partitions or change config',
@@ -77,6 +83,7 @@ export class TopicsController {
     return this.topics.describe(this.topics.update(topic, body));
   }
 
+  @Permit(Action.MANAGE, topicParam())
   @Delete(':topic')
   @HttpCode(204)
   @Route({ summary: 'Delete a topic and its records', params: topicParamsSchema, status: 204 })
@@ -84,6 +91,7 @@ export class TopicsController {
     this.topics.delete(topic);
   }
 
+  @Permit(Action.PRODUCE, topicParam())
   @Post(':topic/records')
   @HttpCode(200)
   @Route({
@@ -99,6 +107,7 @@ export class TopicsController {
     return { offsets: await this.recordLog.produce(topic, body.records) };
   }
 
+  @Permit(Action.READ, topicParam())
   @Get(':topic/partitions/:partition/records')
   @Route({
     summary: 'Read a partition from an offset, optionally long-polling',
