@@ -194,6 +194,14 @@ describe('access control with a tokens file', () => {
     expect(topics.body.topics.length).toBeGreaterThan(0);
   });
 
+  it('serves the console page and its files without a token (the API calls they make need one)', async () => {
+    const page = await request(broker.url).get('/console').expect(200);
+    const script = /src="\/console\/assets\/([^"]+)"/.exec(page.text)?.[1];
+    expect(script).toBeDefined();
+    await request(broker.url).get(`/console/assets/${script}`).expect(200);
+    await request(broker.url).get('/topics').expect(401);
+  });
+
   it('serves GET /cluster to admin tokens only (a route without a declaration)', async () => {
     await request(broker.url).get('/cluster').set(bearer('ops')).expect(200);
     const refused = await request(broker.url).get('/cluster').set(bearer('manager')).expect(403);

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { Public } from '../../auth/route-access';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { Route } from '../../common/http/route-spec';
 import { ConsoleAsset, ConsoleAssets } from './console-assets';
@@ -19,6 +20,7 @@ const assetParamsSchema = z.object({ file: z.string() });
  * `dist/console`. The console itself talks to the broker only through the public HTTP API; these
  * routes carry no data and need no token.
  */
+@Public()
 @Controller('console')
 export class ConsoleController {
   constructor(@Inject(ConsoleAssets) private readonly files: ConsoleAssets) {}
