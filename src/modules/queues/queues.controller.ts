@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+} from '@nestjs/common';
+import { withRecords } from '../../common/record-wire';
 import { Route } from '../../common/http/route-spec';
 import {
   ackResultSchema,
@@ -23,7 +35,6 @@ import { QueuesService } from './queues.service';
 import { ShareAckService } from './share-ack.service';
 import type { AckResult } from './share-ack.service';
 import { ShareDeliveryService } from './share-delivery.service';
-import type { DeliveredRecord } from './share-delivery.types';
 
 @Controller('queues/groups')
 export class QueuesController {
@@ -40,7 +51,7 @@ export class QueuesController {
     body: putShareGroupSchema,
     response: shareGroupViewSchema,
   })
-  put(@Param('group') group: string, @Body() body: PutShareGroupBody): ShareGroupView {
+  put(@Param('group') group: string, @Body() body: PutShareGroupBody): Promise<ShareGroupView> {
     return this.queues.put(group, body);
   }
 
@@ -52,11 +63,10 @@ export class QueuesController {
     body: receiveSchema,
     response: receiveResultSchema,
   })
-  receive(
-    @Param('group') group: string,
-    @Body() body: ReceiveBody,
-  ): Promise<{ memberId: string; records: DeliveredRecord[] }> {
-    return this.delivery.receive(group, body);
+  @Header('content-type', 'application/json; charset=utf-8')
+  async receive(@Param('group') group: string, @Body() body: ReceiveBody): Promise<Buffer> {
+    const delivery = await this.delivery.receive(group, body);
+    return withRecords({ memberId: delivery.memberId }, delivery.records);
   }
 
   @Post(':group/acks')
@@ -79,7 +89,7 @@ export class QueuesController {
     summary: 'List share groups with their lag and record counts',
     response: shareGroupListSchema,
   })
-  list(): ShareGroupList {
+  list(): Promise<ShareGroupList> {
     return this.queues.list();
   }
 
@@ -89,7 +99,7 @@ export class QueuesController {
     params: groupParamsSchema,
     response: shareGroupViewSchema,
   })
-  describe(@Param('group') group: string): ShareGroupView {
+  describe(@Param('group') group: string): Promise<ShareGroupView> {
     return this.queues.describeByName(group);
   }
 
@@ -101,14 +111,14 @@ export class QueuesController {
     body: resetSchema,
     response: shareGroupViewSchema,
   })
-  reset(@Param('group') group: string, @Body() body: ResetBody): ShareGroupView {
+  reset(@Param('group') group: string, @Body() body: ResetBody): Promise<ShareGroupView> {
     return this.queues.reset(group, body);
   }
 
   @Delete(':group')
   @HttpCode(204)
   @Route({ summary: 'Delete a share group and its state', params: groupParamsSchema, status: 204 })
-  remove(@Param('group') group: string): void {
-    this.queues.delete(group);
+  remove(@Param('group') group: string): Promise<void> {
+    return this.queues.delete(group);
   }
 }
