@@ -9,6 +9,7 @@
 export class PartitionLocks {
   private readonly held = new Set<string>();
   private readonly waiting = new Map<string, Array<() => void>>();
+  private idleWaiters: Array<() => void> = [];
 
   /** Runs `operation` holding the locks of `keys`; resolves or rejects as it does. */
   run<T>(keys: readonly string[], operation: () => Promise<T>): Promise<T> {
@@ -21,6 +22,12 @@ export class PartitionLocks {
       for (const key of sorted) await this.lock(key);
       return this.runHolding(sorted, operation);
     })();
+  }
+
+  /** Resolves once no operation holds any lock (at once when none does). */
+  whenIdle(): Promise<void> {
+    if (this.held.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** True while some operation holds `key`. */
@@ -59,6 +66,11 @@ export class PartitionLocks {
       if (queue && queue.length === 0) this.waiting.delete(key);
       if (next) next();
       else this.held.delete(key);
+    }
+    if (this.held.size === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
     }
   }
 }

@@ -3,6 +3,7 @@ import { Clock } from '../../common/clock';
 import { servePage } from '../../common/record-wire';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
+import type { RecordPage } from '../../persistence/port/log-storage';
 import { Storage } from '../../persistence/port/storage';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { InFlightRecord } from './domain/in-flight-record';
@@ -14,6 +15,12 @@ import { ShareGroupsService } from './share-groups.service';
 import { SharePartitionWriter } from './share-partition-writer';
 import { noEffects, ShareSettlement } from './share-settlement';
 import { TokenIssuer } from './token-issuer';
+
+/** Records acquired, and the page of the log that holds them. */
+interface Acquired {
+  records: InFlightRecord[];
+  page: RecordPage;
+}
 
 /** What one share partition delivered: its records as a JSON array, and which deliveries. */
 export interface PartitionDelivery {
@@ -66,9 +73,9 @@ export class ShareAcquirer {
     const acquired = await this.writer.exclusive(
       group,
       [{ topicId: topic.id, partition }],
-      async () => {
+      async (): Promise<Acquired | undefined> => {
         const log = this.topicStore.partitionState(topic.id, partition);
-        if (group.deleted || !log || !this.deliverable(group, topic, partition)) return [];
+        if (group.deleted || !log || !this.deliverable(group, topic, partition)) return undefined;
         const now = this.clock.now();
         // Locks that ended before the timer ran end here, exactly as the timer would end them.
         const expired = await this.scheduler.expireHolding(group, topic.id, partition, now);
@@ -85,34 +92,40 @@ export class ShareAcquirer {
         );
         const skipped = state.takeSkippedByRetention();
         const effects = noEffects();
-        await this.writer.commit(
+        const write = this.writer.commit(
           [{ group, topicId: topic.id, partition, state, archivals: [] }],
           now,
           effects,
         );
+        // The records are read while the acquisition commits (they are immutable); nothing is
+        // served unless that commit succeeded. Saves a round trip to the engine per receive.
+        const page =
+          records.length > 0
+            ? this.storage.log.readOffsets(
+                topic.id,
+                partition,
+                records.map((r) => r.offset),
+              )
+            : undefined;
+        page?.catch(() => undefined); // awaited below only if the write committed
+        await write;
         this.brokerMetrics.groupSkippedByRetention(group.name, topic.name, skipped);
         this.settlement.afterCommit(effects);
-        return records;
+        return page ? { records, page: await page } : undefined;
       },
     );
-    if (acquired.length === 0) return undefined;
     this.scheduler.poke();
-    return this.serve(group, topic, partition, acquired);
+    return acquired && this.serve(group, topic, partition, acquired);
   }
 
-  /** Reads the acquired records and serves those still in the log, with their delivery fields. */
-  private async serve(
+  /** Serves the acquired records still in the log, each with its delivery's fields. */
+  private serve(
     group: ShareGroup,
     topic: TopicRow,
     partition: number,
-    acquired: readonly InFlightRecord[],
-  ): Promise<PartitionDelivery | undefined> {
-    const byOffset = new Map(acquired.map((r) => [r.offset, r]));
-    const page = await this.storage.log.readOffsets(
-      topic.id,
-      partition,
-      acquired.map((r) => r.offset),
-    );
+    { records, page }: Acquired,
+  ): PartitionDelivery | undefined {
+    const byOffset = new Map(records.map((r) => [r.offset, r]));
     const extras: string[] = [];
     const delivered: DeliveredRef[] = [];
     let again = 0;

@@ -44,6 +44,14 @@ export class SharePartitionWriter {
     );
   }
 
+  /**
+   * Resolves once no operation holds a share partition: every write started before (by the
+   * lock timer, say) has committed or failed and its effects followed.
+   */
+  settled(): Promise<void> {
+    return this.locks.whenIdle();
+  }
+
   /** True while an operation holds the partition (its write may not have committed yet). */
   busy(group: ShareGroup, ref: SharePartitionRef): boolean {
     return this.locks.isHeld(lockKey(group, ref));
