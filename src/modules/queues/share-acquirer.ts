@@ -30,8 +30,9 @@ export interface PartitionDelivery {
 
 /**
  * Acquisition on one share partition: holding the partition, it ends the locks that are due,
- * acquires, writes the acquisition and waits for its commit; then it reads the acquired records
- * from the log and serves them as stored (zero-copy), each with its delivery's fields.
+ * acquires and writes the acquisition; the acquired records are read from the log while that
+ * write commits, and served as stored (zero-copy), each with its delivery's fields, only once
+ * it committed.
  */
 @Injectable()
 export class ShareAcquirer {
