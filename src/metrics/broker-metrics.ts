@@ -41,7 +41,7 @@ export interface StreamPartitionSample {
  */
 export class BrokerMetrics {
   readonly registry = new Registry();
-  private readonly collectors: Array<() => void> = [];
+  private readonly collectors: Array<() => void | Promise<void>> = [];
   private readonly tracked: Array<TrackedCounter<string>> = [];
 
   private readonly recordsProduced = this.trackedCounter({
@@ -206,13 +206,13 @@ export class BrokerMetrics {
   }
 
   /** Registers a callback that refreshes state gauges before each scrape. */
-  addCollector(collect: () => void): void {
+  addCollector(collect: () => void | Promise<void>): void {
     this.collectors.push(collect);
   }
 
   /** The Prometheus text exposition, state gauges freshly computed. */
   async render(): Promise<string> {
-    for (const collect of this.collectors) collect();
+    for (const collect of this.collectors) await collect();
     return this.registry.metrics();
   }
 

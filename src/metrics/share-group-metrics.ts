@@ -132,12 +132,12 @@ export class ShareGroupMetrics {
    * Refreshes the state gauges from `collect()` before every scrape, and makes the counters of
    * every (group, topic) sampled exist.
    */
-  collectFrom(collect: () => SharePartitionSample[]): void {
-    this.broker.addCollector(() => {
+  collectFrom(collect: () => SharePartitionSample[] | Promise<SharePartitionSample[]>): void {
+    this.broker.addCollector(async () => {
+      const samples = await collect();
       this.lag.reset();
       this.records.reset();
       this.oldestAvailableAge.reset();
-      const samples = collect();
       const pairs = new Map(samples.map((s) => [`${s.group}\n${s.topic}`, s]));
       for (const s of pairs.values()) this.groupReadsTopic(s.group, s.topic);
       for (const s of samples) {

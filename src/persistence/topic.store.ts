@@ -129,7 +129,13 @@ export class TopicStore {
    */
   delete(topicId: number): void {
     this.db.transaction(() => {
-      for (const table of ['share_records', 'share_partitions', 'dead_letters', 'records']) {
+      for (const table of [
+        'share_records',
+        'share_state_batches',
+        'share_partitions',
+        'dead_letters',
+        'records',
+      ]) {
         this.db.connection.prepare(`DELETE FROM ${table} WHERE topic_id = ?`).run(topicId);
       }
       this.db.connection.prepare('DELETE FROM partitions WHERE topic_id = ?').run(topicId);

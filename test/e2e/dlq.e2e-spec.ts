@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { SharePartitionWriter } from '../../src/modules/queues/share-partition-writer';
 import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
 import type { TestBroker } from '../support/test-app';
@@ -30,6 +31,7 @@ describe('dead-letter operations', () => {
     const [again] = (await q.receive('g')).records;
     expect(again).toMatchObject({ value: 'c', deliveryCount: 2 });
     broker.clock.advance(1000); // the last allowed delivery's lock expires
+    await broker.app.get(SharePartitionWriter).settled(); // its archive and dead-letter copy are written
     expect((await q.receive('g')).records).toEqual([]);
   }
 

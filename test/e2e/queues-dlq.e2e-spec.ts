@@ -1,3 +1,4 @@
+import { SharePartitionWriter } from '../../src/modules/queues/share-partition-writer';
 import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
 import type { TestBroker } from '../support/test-app';
@@ -53,6 +54,7 @@ describe('share groups: dead-lettering and poison records', () => {
       ]);
       await q.ack('g', [{ receipt: got[1].receipt, type: 'release' }]);
       broker.clock.advance(1000);
+      await broker.app.get(SharePartitionWriter).settled(); // the expiry is written
     }
     expect((await q.receive('g')).records).toEqual([]);
     const copies = await q.readAll('dlq.g.jobs', 0);
@@ -68,6 +70,7 @@ describe('share groups: dead-lettering and poison records', () => {
     ]);
     expect(copies[1].headers['weir-dlq-error']).toBe('acquisition lock expired');
     broker.clock.advance(60_000);
+    await broker.app.get(SharePartitionWriter).settled();
     expect(await q.readAll('dlq.g.jobs', 0)).toHaveLength(2);
   });
 

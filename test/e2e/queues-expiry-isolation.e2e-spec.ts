@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
+import { SharePartitionWriter } from '../../src/modules/queues/share-partition-writer';
 import { useBroker } from '../support/broker-fixture';
 import { sample } from '../support/prometheus-sample';
 import { QueueClient } from '../support/queue-client';
@@ -53,10 +54,12 @@ describe('share groups: one broken group does not stop lock expiry for the other
 
     broker.clock.advance(1000); // the broken group's locks expire; archiving them fails
     broker.clock.advance(1000); // the healthy group's lock expires
+    await broker.app.get(SharePartitionWriter).settled(); // its expiry is written
     const [again] = (await q.receive('healthy')).records;
     expect(again).toMatchObject({ offset: 0, deliveryCount: 2, value: 'e1' });
 
     for (let i = 0; i < 5; i++) broker.clock.advance(20_000); // several retries come and go
+    await broker.app.get(SharePartitionWriter).settled();
     expect(errors.filter((e) => e.includes('orders/0@0'))).toHaveLength(1);
     expect(errors.filter((e) => e.includes('orders/0@1'))).toHaveLength(1);
     expect(errors).toHaveLength(2);
@@ -79,6 +82,7 @@ describe('share groups: one broken group does not stop lock expiry for the other
 
     await createTopic('dlq.broken.orders');
     broker.clock.advance(30_000); // the retry
+    await broker.app.get(SharePartitionWriter).settled(); // writes the archives and their copies
     expect((await q.readAll('dlq.broken.orders', 0)).map((r) => r.value)).toEqual(['o1', 'o2']);
     expect((await q.describe('broken')).partitions[0]).toMatchObject({ acquired: 0, lag: 0 });
     expect(errors).toHaveLength(2);
@@ -92,6 +96,7 @@ describe('share groups: one broken group does not stop lock expiry for the other
     broker.clock.advance(1000);
     await q.putGroup('broken', { topics: ['orders'], deadLetterTopic: null });
     broker.clock.advance(0);
+    await broker.app.get(SharePartitionWriter).settled();
     expect((await q.describe('broken')).partitions[0]).toMatchObject({ acquired: 0, lag: 0 });
   });
 });

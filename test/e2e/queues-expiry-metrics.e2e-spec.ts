@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { SharePartitionWriter } from '../../src/modules/queues/share-partition-writer';
 import { LockExpiryScheduler } from '../../src/modules/queues/lock-expiry.scheduler';
 import { useBroker } from '../support/broker-fixture';
 import { sample } from '../support/prometheus-sample';
@@ -33,6 +34,7 @@ describe('share groups: lock expiration metric', () => {
       held.set(group, (await q.receive(group, { maxRecords: 10 })).records);
 
     broker.clock.advance(1000); // the timer expires (and archives) by-timer's two locks
+    await broker.app.get(SharePartitionWriter).settled(); // and writes it
     broker.app.get(LockExpiryScheduler).beforeApplicationShutdown();
     broker.clock.advance(1000); // the other locks end with no timer to find them
 

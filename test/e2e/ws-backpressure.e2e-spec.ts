@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import request from 'supertest';
 import WebSocket from 'ws';
-import { QueuesService } from '../../src/modules/queues/queues.service';
+import { ShareGroupsService } from '../../src/modules/queues/share-groups.service';
 import { StreamGroupsService } from '../../src/modules/streams/stream-groups.service';
 import { BrokerGateway } from '../../src/ws/broker.gateway';
 import { useBroker } from '../support/broker-fixture';
@@ -154,9 +154,9 @@ describe('WebSocket unsent bytes bound', () => {
     );
     const reader = client;
     await eventually(() => reader.paused && bufferedBytes() >= BOUND_BYTES, 10_000, 'full');
-    const queues = fixture.broker.app.get(QueuesService);
+    const groups = fixture.broker.app.get(ShareGroupsService);
     const acquired = () =>
-      queues.describeByName('g').partitions.reduce((n, p) => n + p.acquired, 0);
+      [...groups.get('g').partitions.values()].reduce((n, p) => n + p.state.counts(0).acquired, 0);
     expect(acquired()).toBeGreaterThan(0);
 
     reader.socket.send(

@@ -8,11 +8,11 @@ import {
 import { Clock } from '../../common/clock';
 import { DeadlineTimer } from '../../common/deadline-timer';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import { Database } from '../../persistence/database';
-import { AttemptEnds } from './domain/share-partition';
+import { AttemptEnds, SharePartition, SharePartitionSnapshot } from './domain/share-partition';
 import { ShareGroup } from './domain/share-group';
 import { ShareGroupsService } from './share-groups.service';
-import { AfterCommit, mergeEffects, noEffects, ShareSettlement } from './share-settlement';
+import { SharePartitionWriter } from './share-partition-writer';
+import { AfterCommit, noEffects, ShareSettlement } from './share-settlement';
 
 /**
  * How long the records whose attempt end failed to be written stay as they are before the
@@ -24,10 +24,10 @@ export const EXPIRY_RETRY_MS = 30_000;
 
 /**
  * Lock expiry for every share group: one timer on the earliest lock end or release delay.
- * Each share partition expires in its own savepoint, so that one that cannot be written (its
- * dead-letter topic is gone) fails alone: its failing records stay where they are (memory
- * reloaded from the database), are reported once and parked until `EXPIRY_RETRY_MS` later, and
- * the other partitions and groups go on.
+ * Each share partition expires in its own write, holding its partition (`SharePartitionWriter`),
+ * so that one that cannot be written (its dead-letter topic is gone) fails alone: its failing
+ * records stay where they are (memory restored), are reported once and parked until
+ * `EXPIRY_RETRY_MS` later, and the other partitions and groups go on.
  */
 @Injectable()
 export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -37,20 +37,20 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
   constructor(
     @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
     @Inject(ShareSettlement) private readonly settlement: ShareSettlement,
+    @Inject(SharePartitionWriter) private readonly writer: SharePartitionWriter,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
-    @Inject(Database) private readonly db: Database,
     @Inject(Clock) private readonly clock: Clock,
   ) {
     this.timer = new DeadlineTimer(
       clock,
       () => this.nextDeadline() ?? undefined,
-      () => this.processDeadlines(),
+      () => void this.processDeadlines(),
     );
   }
 
   /** Locks that expired while the broker was down expire now, before anyone receives. */
-  onApplicationBootstrap(): void {
-    this.processDeadlines();
+  async onApplicationBootstrap(): Promise<void> {
+    await this.processDeadlines();
     this.timer.poke();
   }
 
@@ -64,35 +64,42 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * Expires what is due in one share partition, in a savepoint of the caller's transaction:
-   * effects go to `effects` only when that savepoint succeeds. A failure parks the failing
-   * records and touches nothing else. Used by the timer and by receives alike.
+   * Expires what is due in one share partition, which the caller holds, in a write of its own;
+   * resolves with the effects to apply (those of a write that committed). A failure parks the
+   * failing records and touches nothing else; it does not reject. Used by the timer and by
+   * receives alike. A failure found before anything was sent (a dead-letter topic that cannot
+   * be had) is handled within the call, synchronously.
    */
-  expirePartition(
+  async expireHolding(
     group: ShareGroup,
     topicId: number,
     partition: number,
     nowMs: number,
-    effects: AfterCommit,
-  ): void {
+  ): Promise<AfterCommit> {
+    const effects = noEffects();
     for (let attempt = 0; attempt < 2; attempt++) {
       const state = group.get(topicId, partition);
       const deadline = state?.nextDeadline() ?? null;
-      if (!state || deadline === null || deadline > nowMs) return;
+      if (!state || group.deleted || deadline === null || deadline > nowMs) return effects;
+      const before = state.snapshot();
       let ends: AttemptEnds | undefined;
-      const local = noEffects();
+      let sent = false;
       try {
-        this.db.transaction(() => {
-          ends = state.expireLocks(nowMs);
-          this.settlement.lockExpired(local, group, topicId, ends.locksExpired);
-          if (ends.madeDeliverable) local.wakeGroups.add(group.id);
-          this.settlement.settle(group, topicId, partition, state, ends.archivals, nowMs, local);
-        });
-        mergeEffects(effects, local);
-        return;
+        ends = state.expireLocks(nowMs);
+        const prepared = this.settlement.prepare(
+          [{ group, topicId, partition, state, archivals: ends.archivals }],
+          nowMs,
+        );
+        this.settlement.lockExpired(prepared.effects, group, topicId, ends.locksExpired);
+        if (ends.madeDeliverable) prepared.effects.wakeGroups.add(group.id);
+        sent = true;
+        await this.settlement.send(prepared, effects);
+        return effects;
       } catch (error) {
-        this.groups.reload(group, topicId, partition);
-        const fresh = group.get(topicId, partition)!;
+        if (sent) await this.groups.reload(group, [{ topicId, partition }]);
+        else this.restore(group, topicId, partition, state, before);
+        const fresh = group.get(topicId, partition);
+        if (!fresh) return effects;
         // First blame the records being dead-lettered; if the rest fails too, park all that is due.
         const failing =
           attempt === 0 && ends && ends.archivals.length > 0
@@ -102,33 +109,50 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
         this.report(group, topicId, partition, firstFailures, error);
       }
     }
+    return effects;
   }
 
-  /** Runs when the earliest deadline is due: one transaction, one savepoint per partition. */
-  private processDeadlines(): void {
+  /**
+   * Runs when the earliest deadline is due: each due share partition expires on its own, at
+   * once when it is free, else after the operation that holds it.
+   */
+  private processDeadlines(): Promise<void> {
     const now = this.clock.now();
-    const effects = noEffects();
-    const touched: Array<[ShareGroup, number, number]> = [];
-    try {
-      this.db.transaction(() => {
-        for (const group of this.groups.all()) {
-          for (const { topicId, partition, state } of group.partitions.values()) {
-            const deadline = state.nextDeadline();
-            if (deadline === null || deadline > now) continue;
-            touched.push([group, topicId, partition]);
-            this.expirePartition(group, topicId, partition, now, effects);
-          }
-        }
-      });
-    } catch (error) {
-      // The commit itself failed (say, the disk is full): memory follows the database again;
-      // the timer backs off instead of finding the same deadline due at once.
-      for (const [group, topicId, partition] of touched)
-        this.groups.reload(group, topicId, partition);
-      this.logger.error(`lock expiry failed: ${stackOf(error)}`);
-      return;
+    const runs: Array<Promise<void>> = [];
+    for (const group of this.groups.all()) {
+      for (const { topicId, partition, state } of [...group.partitions.values()]) {
+        const deadline = state.nextDeadline();
+        if (deadline === null || deadline > now) continue;
+        runs.push(
+          this.writer
+            .exclusive(group, [{ topicId, partition }], async () => {
+              const effects = await this.expireHolding(
+                group,
+                topicId,
+                partition,
+                Math.max(now, this.clock.now()),
+              );
+              this.settlement.afterCommit(effects);
+            })
+            .catch((error: unknown) => this.logger.error(`lock expiry failed: ${stackOf(error)}`))
+            .finally(() => this.timer.poke()),
+        );
+      }
     }
-    this.settlement.afterCommit(effects);
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  /** Puts back the memory of a partition whose change was not sent. */
+  private restore(
+    group: ShareGroup,
+    topicId: number,
+    partition: number,
+    changed: SharePartition,
+    before: SharePartitionSnapshot,
+  ): void {
+    const restored = new SharePartition(group.partitionSettings, before);
+    restored.adoptHolds(changed);
+    group.set(topicId, partition, restored);
   }
 
   /**

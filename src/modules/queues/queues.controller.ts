@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+} from '@nestjs/common';
+import { withRecords } from '../../common/record-wire';
 import { Route } from '../../common/http/route-spec';
 import {
   ackResultSchema,
@@ -23,7 +35,6 @@ import { QueuesService } from './queues.service';
 import { ShareAckService } from './share-ack.service';
 import type { AckResult } from './share-ack.service';
 import { ShareDeliveryService } from './share-delivery.service';
-import type { DeliveredRecord } from './share-delivery.types';
 import { Action } from '../../auth/permissions';
 import { AnyToken, groupParam, Permit } from '../../auth/route-access';
 
@@ -43,7 +54,7 @@ export class QueuesController {
     body: putShareGroupSchema,
     response: shareGroupViewSchema,
   })
-  put(@Param('group') group: string, @Body() body: PutShareGroupBody): ShareGroupView {
+  put(@Param('group') group: string, @Body() body: PutShareGroupBody): Promise<ShareGroupView> {
     return this.queues.put(group, body);
   }
 
@@ -56,11 +67,10 @@ export class QueuesController {
     body: receiveSchema,
     response: receiveResultSchema,
   })
-  receive(
-    @Param('group') group: string,
-    @Body() body: ReceiveBody,
-  ): Promise<{ memberId: string; records: DeliveredRecord[] }> {
-    return this.delivery.receive(group, body);
+  @Header('content-type', 'application/json; charset=utf-8')
+  async receive(@Param('group') group: string, @Body() body: ReceiveBody): Promise<Buffer> {
+    const delivery = await this.delivery.receive(group, body);
+    return withRecords({ memberId: delivery.memberId }, delivery.records);
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -85,7 +95,7 @@ export class QueuesController {
     summary: 'List share groups with their lag and record counts',
     response: shareGroupListSchema,
   })
-  list(): ShareGroupList {
+  list(): Promise<ShareGroupList> {
     return this.queues.list();
   }
 
@@ -96,7 +106,7 @@ export class QueuesController {
     params: groupParamsSchema,
     response: shareGroupViewSchema,
   })
-  describe(@Param('group') group: string): ShareGroupView {
+  describe(@Param('group') group: string): Promise<ShareGroupView> {
     return this.queues.describeByName(group);
   }
 
@@ -109,7 +119,7 @@ export class QueuesController {
     body: resetSchema,
     response: shareGroupViewSchema,
   })
-  reset(@Param('group') group: string, @Body() body: ResetBody): ShareGroupView {
+  reset(@Param('group') group: string, @Body() body: ResetBody): Promise<ShareGroupView> {
     return this.queues.reset(group, body);
   }
 
@@ -117,7 +127,7 @@ export class QueuesController {
   @Delete(':group')
   @HttpCode(204)
   @Route({ summary: 'Delete a share group and its state', params: groupParamsSchema, status: 204 })
-  remove(@Param('group') group: string): void {
-    this.queues.delete(group);
+  remove(@Param('group') group: string): Promise<void> {
+    return this.queues.delete(group);
   }
 }

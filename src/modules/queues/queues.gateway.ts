@@ -46,12 +46,12 @@ export class QueuesGateway implements OnModuleInit {
 
   onModuleInit(): void {
     this.access.useGroupTopics((name) => this.groups.find(name)?.config.topics);
-    this.hub.registerMode('share', (raw, session, subscriptionId) => {
+    this.hub.registerMode('share', async (raw, session, subscriptionId) => {
       const frame = parseWith(subscribeShareSchema, raw, 'frame');
-      const group = frame.topics
-        ? this.groups.ensure(frame.group, frame.topics)
-        : this.groups.get(frame.group);
       if (frame.lockDurationMs !== undefined) this.delivery.lockDuration(frame.lockDurationMs);
+      const group = frame.topics
+        ? await this.groups.ensure(frame.group, frame.topics)
+        : this.groups.get(frame.group);
       const memberId = frame.memberId ?? randomUUID();
       const subscription = new ShareSubscription(
         {
@@ -69,7 +69,7 @@ export class QueuesGateway implements OnModuleInit {
       );
       // Pushes start after the `subscribed` answer has been sent.
       setImmediate(() => subscription.start());
-      return Promise.resolve({ subscription, answer: { memberId } });
+      return { subscription, answer: { memberId } };
     });
     this.router.register('ack', async (raw) => {
       const frame = parseWith(ackFrameSchema, raw, 'frame');

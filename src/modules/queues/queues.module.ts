@@ -4,11 +4,12 @@ import { TopicsModule } from '../topics/topics.module';
 import { QueuesController } from './queues.controller';
 import { QueuesGateway } from './queues.gateway';
 import { QueuesService } from './queues.service';
-import { RecordFetcher } from './record-fetcher';
 import { ShareAckService } from './share-ack.service';
+import { ShareAcquirer } from './share-acquirer';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
+import { SharePartitionWriter } from './share-partition-writer';
 import { ShareSettlement } from './share-settlement';
 
 /** Share groups: queue semantics on the log (DESIGN §3). */
@@ -18,11 +19,12 @@ import { ShareSettlement } from './share-settlement';
   providers: [
     ShareGroupsService,
     ShareSettlement,
+    SharePartitionWriter,
     LockExpiryScheduler,
+    ShareAcquirer,
     ShareDeliveryService,
     ShareAckService,
     QueuesService,
-    RecordFetcher,
     QueuesGateway,
   ],
   exports: [ShareGroupsService, ShareDeliveryService],

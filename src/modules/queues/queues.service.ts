@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
+import { BrokerError, ErrorCode } from '../../common/errors';
 import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
 import { ShareGroupMetrics, SharePartitionSample } from '../../metrics/share-group-metrics';
-import { RecordLogStore } from '../../persistence/record-log.store';
-import { TopicStore } from '../../persistence/topic.store';
+import { Storage } from '../../persistence/port/storage';
+import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
@@ -14,6 +15,8 @@ import {
   ShareDeliveryService,
 } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
+import { SharePartitionRef, SharePartitionWriter } from './share-partition-writer';
+import { noEffects } from './share-settlement';
 import { LogWaiters } from '../topics/log-waiters';
 
 /** Share-group administration and the operator's view: describe, lag, reset, delete. */
@@ -24,7 +27,8 @@ export class QueuesService implements OnModuleInit {
     @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(Storage) private readonly storage: Storage,
+    @Inject(SharePartitionWriter) private readonly writer: SharePartitionWriter,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
@@ -32,25 +36,28 @@ export class QueuesService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.collectFrom(() => this.groups.all().flatMap((g) => this.samples(g)));
+    this.metrics.collectFrom(async () =>
+      (await Promise.all(this.groups.all().map((g) => this.samples(g)))).flat(),
+    );
     this.deadLetterMetrics.includeTopics(() => this.deadLetterTopics());
   }
 
-  put(name: string, body: PutShareGroupBody): ShareGroupView {
-    const group = this.groups.put(name, body);
+  async put(name: string, body: PutShareGroupBody): Promise<ShareGroupView> {
+    const group = await this.groups.put(name, body);
     this.waiters.notify(shareGroupKey(group.id));
     this.delivery.poke(); // new settings retry parked expiries at once
     return this.describe(group);
   }
 
   /** Every group by name, with lag and record counts summed over its share partitions. */
-  list(): ShareGroupList {
+  async list(): Promise<ShareGroupList> {
     const groups = [...this.groups.all()].sort((a, b) => a.name.localeCompare(b.name));
+    const samples = await Promise.all(groups.map((group) => this.samples(group)));
     return {
-      groups: groups.map((group) => {
+      groups: groups.map((group, i) => {
         const summary = { lag: 0, acquired: 0, available: 0 };
         let oldest: number | null = null;
-        for (const s of this.samples(group)) {
+        for (const s of samples[i]!) {
           summary.lag += s.lag;
           summary.acquired += s.acquired;
           summary.available += s.available;
@@ -67,28 +74,55 @@ export class QueuesService implements OnModuleInit {
     };
   }
 
-  describeByName(name: string): ShareGroupView {
+  describeByName(name: string): Promise<ShareGroupView> {
     return this.describe(this.groups.get(name));
   }
 
-  reset(name: string, body: ResetBody): ShareGroupView {
+  /**
+   * Moves the group's share partitions of `topic` (or all its topics) to `to`, forgetting their
+   * in-flight records: one write, holding every one of those partitions.
+   */
+  async reset(name: string, body: ResetBody): Promise<ShareGroupView> {
     const group = this.groups.get(name);
-    this.groups.reset(group, body.topic, body.to);
+    if (body.topic !== undefined && !group.config.topics.includes(body.topic)) {
+      throw new BrokerError(
+        ErrorCode.TOPIC_NOT_FOUND,
+        `Share group '${group.name}' does not consume topic '${body.topic}'`,
+      );
+    }
+    const names = body.topic !== undefined ? [body.topic] : group.config.topics;
+    const targets: Array<SharePartitionRef & { topic: TopicRow; offset: number }> = [];
+    for (const topic of names.map((n) => this.topics.get(n))) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const offset = await this.groups.positionFor(topic, p, body.to);
+        targets.push({ topic, topicId: topic.id, partition: p, offset });
+      }
+    }
+    await this.writer.exclusive(group, targets, async () => {
+      if (group.deleted) return;
+      const parts = targets.map(({ topic, partition, offset }) => {
+        const state = this.groups.partition(group, topic, partition);
+        state.resetTo(offset);
+        return { group, topicId: topic.id, partition, state, archivals: [] };
+      });
+      await this.writer.commit(parts, this.clock.now(), noEffects());
+    });
     this.waiters.notify(shareGroupKey(group.id));
     this.delivery.poke();
     return this.describe(group);
   }
 
   /** Deletes the group and wakes what waits on it: receives answer empty, subscriptions end. */
-  delete(name: string): void {
-    const group = this.groups.delete(name);
+  async delete(name: string): Promise<void> {
+    const group = await this.groups.delete(name);
     this.waiters.notify(shareGroupKey(group.id));
     this.waiters.notify(shareGroupDeletedKey(group.id));
     this.delivery.poke();
   }
 
-  describe(group: ShareGroup): ShareGroupView {
+  async describe(group: ShareGroup): Promise<ShareGroupView> {
     const c = group.config;
+    const samples = await this.samples(group);
     return {
       group: group.name,
       topics: [...c.topics],
@@ -105,7 +139,7 @@ export class QueuesService implements OnModuleInit {
         maxInFlightRecords: c.maxInFlightRecords,
         maxLockMs: c.maxLockMs,
       },
-      partitions: this.samples(group).map((s) => ({
+      partitions: samples.map((s) => ({
         topic: s.topic,
         partition: s.partition,
         startOffset: s.startOffset,
@@ -132,21 +166,20 @@ export class QueuesService implements OnModuleInit {
     return names;
   }
 
-  private samples(
+  private async samples(
     group: ShareGroup,
-  ): Array<SharePartitionSample & { startOffset: number; endOffset: number }> {
+  ): Promise<Array<SharePartitionSample & { startOffset: number; endOffset: number }>> {
     const now = this.clock.now();
-    return group.config.topics.flatMap((name) => {
+    const samples: Array<SharePartitionSample & { startOffset: number; endOffset: number }> = [];
+    for (const name of group.config.topics) {
       const topic = this.topics.find(name);
-      if (!topic) return [];
-      return Array.from({ length: topic.partitions }, (_x, partition) => {
+      if (!topic) continue;
+      for (let partition = 0; partition < topic.partitions; partition++) {
         const log = this.topicStore.partitionState(topic.id, partition);
         const logEnd = log?.logEndOffset ?? 0;
         const state = this.groups.view(group, topic, partition);
         const oldest = state.oldestAvailableOffset(logEnd);
-        const oldestRecord =
-          oldest !== undefined ? this.log.summaries(topic.id, partition, oldest, 1)[0] : undefined;
-        return {
+        const sample = {
           group: group.name,
           topic: topic.name,
           partition,
@@ -154,9 +187,17 @@ export class QueuesService implements OnModuleInit {
           endOffset: state.end,
           ...state.counts(logEnd),
           lag: state.lag(logEnd),
-          oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
         };
-      });
-    });
+        const [oldestRecord] =
+          oldest !== undefined
+            ? await this.storage.log.summaries(topic.id, partition, oldest, 1)
+            : [];
+        samples.push({
+          ...sample,
+          oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
+        });
+      }
+    }
+    return samples;
   }
 }

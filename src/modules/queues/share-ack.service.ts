@@ -4,7 +4,6 @@ import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode, ErrorBody } from '../../common/errors';
 import type { BrokerConfig } from '../../config/broker-config';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import { GroupCommit } from '../../persistence/group-commit';
 import { Archival } from './domain/in-flight-record';
 import { parseReceipt, ReceiptParts } from './domain/receipt';
 import { ShareGroup, sharePartitionKey } from './domain/share-group';
@@ -12,7 +11,14 @@ import { AckOutcome } from './domain/share-partition';
 import { AckItem, ackItemSchema } from './queues.schemas';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
-import { AfterCommit, noEffects, ShareSettlement } from './share-settlement';
+import { SharePartitionWriter } from './share-partition-writer';
+import {
+  AfterCommit,
+  mergeEffects,
+  noEffects,
+  SettledPartition,
+  ShareSettlement,
+} from './share-settlement';
 
 /** One acknowledgement's answer. */
 export type AckResult =
@@ -34,8 +40,9 @@ const failure = (receipt: unknown, code: ErrorCode, message: string): AckResult 
 
 /**
  * Acknowledgements (accept, release, reject, renew), answered item by item: a bad item fails
- * only itself. One request is one transaction: the transitions, their dead-letter copies and
- * the start-offset moves commit together, before any answer is sent.
+ * only itself. One request is one write, holding every share partition it names: the
+ * transitions, their dead-letter copies and the start-offset moves commit together, before any
+ * answer is sent.
  */
 @Injectable()
 export class ShareAckService {
@@ -43,7 +50,7 @@ export class ShareAckService {
     @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
     @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
     @Inject(ShareSettlement) private readonly settlement: ShareSettlement,
-    @Inject(GroupCommit) private readonly groupCommit: GroupCommit,
+    @Inject(SharePartitionWriter) private readonly writer: SharePartitionWriter,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -71,11 +78,7 @@ export class ShareAckService {
     // A group that does not exist is 404, unless the receipts are of a deleted one: LOCK_LOST.
     if (groupName !== undefined && !expected && !ofDeletedGroup) this.groups.get(groupName);
     if (checked.length === 0) return results;
-    const touched = new Map<string, { group: ShareGroup; topicId: number; partition: number }>();
-    const effects = await this.groupCommit.submit(
-      () => this.apply(checked, results, touched),
-      () => touched.forEach((t) => this.groups.reload(t.group, t.topicId, t.partition)),
-    );
+    const effects = await this.applyHolding(checked, results);
     for (const c of checked) {
       if (results[c.index]?.ok) {
         const topic = this.delivery.topicById(c.parts.topicId)?.name ?? String(c.parts.topicId);
@@ -86,14 +89,55 @@ export class ShareAckService {
     return results;
   }
 
+  /** Applies the acknowledgements holding their share partitions, and writes them at once. */
+  private async applyHolding(
+    checked: readonly CheckedAck[],
+    results: AckResult[],
+  ): Promise<AfterCommit> {
+    const byGroup = new Map<ShareGroup, CheckedAck[]>();
+    for (const c of checked) {
+      const list = byGroup.get(c.group) ?? [];
+      list.push(c);
+      byGroup.set(c.group, list);
+    }
+    const effects = noEffects();
+    // Receipts of one request name one group in practice: one write per group.
+    for (const [group, acks] of byGroup) {
+      const refs = acks.map((c) => ({ topicId: c.parts.topicId, partition: c.parts.partition }));
+      try {
+        await this.writer.exclusive(group, refs, async () => {
+          const now = this.clock.now();
+          const local = noEffects();
+          const parts = this.apply(acks, results, now, local);
+          await this.writer.commit(parts, now, local);
+          mergeEffects(effects, local);
+        });
+      } catch (error) {
+        if (group.deleted) {
+          // deleted while its write was in flight: nothing of it stays, as for any receipt of it
+          for (const c of acks)
+            results[c.index] = failure(
+              c.item.receipt,
+              ErrorCode.LOCK_LOST,
+              'The share group of this receipt was deleted',
+            );
+          continue;
+        }
+        this.delivery.afterCommit(effects); // what earlier groups committed
+        throw error;
+      }
+    }
+    return effects;
+  }
+
+  /** Applies acknowledgements to memory; the share partitions they changed, to write. */
   private apply(
     checked: readonly CheckedAck[],
     results: AckResult[],
-    touched: Map<string, { group: ShareGroup; topicId: number; partition: number }>,
-  ): AfterCommit {
-    const now = this.clock.now();
-    const effects = noEffects();
-    const archivalsByPartition = new Map<string, Archival[]>();
+    now: number,
+    effects: AfterCommit,
+  ): SettledPartition[] {
+    const touched = new Map<string, SettledPartition & { archivals: Archival[] }>();
     for (const { index, item, parts, group } of checked) {
       const state = group.deleted ? undefined : group.get(parts.topicId, parts.partition);
       if (!state) {
@@ -105,9 +149,11 @@ export class ShareAckService {
         continue;
       }
       const key = `${group.id}/${sharePartitionKey(parts.topicId, parts.partition)}`;
-      touched.set(key, { group, topicId: parts.topicId, partition: parts.partition });
-      let archivals = archivalsByPartition.get(key);
-      if (!archivals) archivalsByPartition.set(key, (archivals = []));
+      let part = touched.get(key);
+      if (!part) {
+        part = { group, topicId: parts.topicId, partition: parts.partition, state, archivals: [] };
+        touched.set(key, part);
+      }
       const outcome: AckOutcome = state.acknowledge(
         {
           offset: parts.offset,
@@ -119,7 +165,7 @@ export class ShareAckService {
         },
         now,
         group.config.lockDurationMs,
-        archivals,
+        part.archivals,
       );
       // Wake from what the acknowledgement did, never from what it asked for.
       if (outcome.madeDeliverable) effects.wakeGroups.add(group.id);
@@ -135,19 +181,7 @@ export class ShareAckService {
           }
         : failure(item.receipt, ErrorCode[outcome.code], outcome.message);
     }
-    for (const [key, { group, topicId, partition }] of touched) {
-      const state = group.get(topicId, partition)!;
-      this.settlement.settle(
-        group,
-        topicId,
-        partition,
-        state,
-        archivalsByPartition.get(key) ?? [],
-        now,
-        effects,
-      );
-    }
-    return effects;
+    return [...touched.values()];
   }
 
   private check(

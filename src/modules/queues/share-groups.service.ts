@@ -1,60 +1,64 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
-import { assertGroupName, assertTopicName } from '../../common/names';
+import { assertGroupName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import { Database } from '../../persistence/database';
-import { RecordLogStore } from '../../persistence/record-log.store';
-import { ShareGroupStore } from '../../persistence/share-group.store';
+import type { InitialSharePartition } from '../../persistence/port/catalogue-storage';
+import type { StoredSharePartition } from '../../persistence/port/share-storage';
+import { Storage } from '../../persistence/port/storage';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
-import { RecordState } from './domain/record-state';
 import { ShareGroup } from './domain/share-group';
-import {
-  deadLetterTopicFor,
-  SHARE_GROUP_DEFAULTS,
-  ShareGroupConfig,
-  StartFrom,
-} from './domain/share-group-config';
+import { deadLetterTopicFor, ShareGroupConfig, StartFrom } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
+import { asRecordState, fromStateRuns } from './domain/state-runs';
 import type { PutShareGroupBody } from './queues.schemas';
+import { mergeShareGroupConfig } from './share-group-settings';
+
+/** Where a share partition starts: an end of the log, an offset or the first record at a time. */
+export type SharePosition = 'earliest' | 'latest' | { offset: number } | { timestampMs: number };
 
 /**
  * The share groups of the broker: their settings and, per topic partition, their share
- * partition state, loaded from SQLite at start. Changes are written before memory follows.
+ * partition state, loaded through the storage port at start. Changes to groups are written
+ * before memory follows; they run one at a time (two receives naming a new group create it once).
  */
 @Injectable()
 export class ShareGroupsService implements OnModuleInit {
   private readonly groups = new Map<string, ShareGroup>();
-  /** Ids up to this one were issued; those not in `groups` belong to deleted groups. */
+  /**
+   * Ids up to this one were issued; those not in `groups` belong to deleted groups. Known from
+   * the groups that exist at start and the ones created since.
+   */
   private lastIssuedId = 0;
+  /** The tail of the group changes (create, alter, delete), which run one at a time. */
+  private changes: Promise<unknown> = Promise.resolve();
+  private readonly logger = new Logger('ShareGroups');
 
   constructor(
-    @Inject(ShareGroupStore) private readonly store: ShareGroupStore,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(RecordLogStore) private readonly log: RecordLogStore,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
-    @Inject(Database) private readonly db: Database,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
   ) {}
 
-  onModuleInit(): void {
-    for (const row of this.store.listGroups()) {
+  async onModuleInit(): Promise<void> {
+    for (const row of await this.storage.catalogue.listShareGroups()) {
       const group = new ShareGroup(
         row.id,
         row.name,
         JSON.parse(row.config) as ShareGroupConfig,
         row.createdAtMs,
       );
-      for (const p of this.store.partitions(row.id))
-        group.set(p.topicId, p.partition, this.load(group, p.topicId, p.partition));
+      for (const stored of await this.storage.shares.load(row.id))
+        group.set(stored.topicId, stored.partition, this.fromStored(group, stored));
       this.groups.set(row.name, group);
+      this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
     }
-    this.lastIssuedId = this.store.lastIssuedGroupId();
     // The topic's share-group rows went with it (TopicStore.delete): memory follows.
     this.topics.onDeleted((topic) => {
       for (const group of this.groups.values()) group.forgetTopic(topic.id);
@@ -89,34 +93,14 @@ export class ShareGroupsService implements OnModuleInit {
   }
 
   /** Creates the group, or changes the settings given (absent ones keep their value). */
-  put(name: string, body: PutShareGroupBody): ShareGroup {
+  put(name: string, body: PutShareGroupBody): Promise<ShareGroup> {
     assertGroupName(name);
+    return this.oneAtATime(() => this.putNow(name, body));
+  }
+
+  private async putNow(name: string, body: PutShareGroupBody): Promise<ShareGroup> {
     const existing = this.groups.get(name);
-    const base: ShareGroupConfig = existing?.config ?? {
-      topics: [],
-      lockDurationMs: Math.min(
-        Math.max(SHARE_GROUP_DEFAULTS.lockDurationMs, this.config.minLockMs),
-        this.config.maxLockMs,
-      ),
-      maxDeliveryCount: SHARE_GROUP_DEFAULTS.maxDeliveryCount,
-      backoffMs: null,
-      deadLetterTopic: undefined,
-      startFrom: SHARE_GROUP_DEFAULTS.startFrom,
-      maxInFlightRecords: SHARE_GROUP_DEFAULTS.maxInFlightRecords,
-      maxLockMs: Math.min(SHARE_GROUP_DEFAULTS.maxLockMs, this.config.maxLockMs),
-    };
-    const config: ShareGroupConfig = {
-      topics: [...new Set(body.topics)],
-      lockDurationMs: body.lockDurationMs ?? base.lockDurationMs,
-      maxDeliveryCount: body.maxDeliveryCount ?? base.maxDeliveryCount,
-      backoffMs: body.backoffMs !== undefined ? body.backoffMs : base.backoffMs,
-      deadLetterTopic:
-        body.deadLetterTopic !== undefined ? body.deadLetterTopic : base.deadLetterTopic,
-      startFrom: body.startFrom ?? base.startFrom,
-      maxInFlightRecords: body.maxInFlightRecords ?? base.maxInFlightRecords,
-      maxLockMs: body.maxLockMs ?? base.maxLockMs,
-    };
-    this.validate(name, config);
+    const config = mergeShareGroupConfig(name, body, existing?.config, this.config);
     const topicRows = config.topics.map((t) => this.topics.getOrCreate(t));
     for (const t of config.topics) {
       const dlq = deadLetterTopicFor(name, config, t);
@@ -124,30 +108,40 @@ export class ShareGroupsService implements OnModuleInit {
     }
     if (existing) {
       const added = topicRows.filter((t) => !existing.config.topics.includes(t.name));
-      this.db.transaction(() => {
-        this.store.updateGroupConfig(existing.id, JSON.stringify(config));
-        for (const topic of added) this.initializePartitions(existing, topic, config.startFrom);
-      });
+      const initial = await this.initialPartitions(existing, added, config.startFrom);
+      await this.storage.catalogue.alterShareGroup(existing.id, JSON.stringify(config), initial);
       existing.reconfigure(config);
+      this.adopt(existing, initial);
       return existing;
     }
     const now = this.clock.now();
-    const group = this.db.transaction(() => {
-      const row = this.store.insertGroup(name, JSON.stringify(config), now);
-      const created = new ShareGroup(row.id, name, config, now);
-      for (const topic of topicRows) this.initializePartitions(created, topic, config.startFrom);
-      return created;
-    });
+    const initial = await this.initialPartitions(undefined, topicRows, config.startFrom);
+    const row = await this.storage.catalogue.createShareGroup(
+      name,
+      JSON.stringify(config),
+      now,
+      initial,
+    );
+    const group = new ShareGroup(row.id, name, config, now);
+    this.adopt(group, initial);
     this.groups.set(name, group);
     this.lastIssuedId = Math.max(this.lastIssuedId, group.id);
     return group;
   }
 
   /** The group, created with defaults for `topics` when it does not exist; topics missing from it are added. */
-  ensure(name: string, topics: readonly string[]): ShareGroup {
+  async ensure(name: string, topics: readonly string[]): Promise<ShareGroup> {
+    const covers = (group: ShareGroup | undefined): boolean =>
+      group !== undefined && topics.every((t) => group.config.topics.includes(t));
     const existing = this.groups.get(name);
-    if (existing && topics.every((t) => existing.config.topics.includes(t))) return existing;
-    return this.put(name, { topics: [...(existing?.config.topics ?? []), ...topics] });
+    if (existing && covers(existing)) return existing;
+    assertGroupName(name);
+    return this.oneAtATime(() => {
+      // an earlier change (another receive naming the group) may have done it meanwhile
+      const now = this.groups.get(name);
+      if (now && covers(now)) return Promise.resolve(now);
+      return this.putNow(name, { topics: [...(now?.config.topics ?? []), ...topics] });
+    });
   }
 
   /**
@@ -155,13 +149,16 @@ export class ShareGroupsService implements OnModuleInit {
    * hold it end (the caller wakes them), its receipts answer `LOCK_LOST`, and nothing writes
    * for it again. Only a `put` or a new receive naming topics makes a new group of that name.
    */
-  delete(name: string): ShareGroup {
-    const group = this.get(name);
-    this.store.deleteGroup(group.id);
-    this.groups.delete(name);
-    group.markDeleted();
-    this.metrics.groupDeleted(name);
-    return group;
+  delete(name: string): Promise<ShareGroup> {
+    this.get(name);
+    return this.oneAtATime(async () => {
+      const group = this.get(name);
+      await this.storage.catalogue.deleteShareGroup(group.id);
+      this.groups.delete(name);
+      group.markDeleted();
+      this.metrics.groupDeleted(name);
+      return group;
+    });
   }
 
   /**
@@ -185,39 +182,50 @@ export class ShareGroupsService implements OnModuleInit {
     return group.get(topic.id, partition) ?? this.unused(group, topic, partition);
   }
 
-  /** Moves the group's share partitions of `topic` (or all topics) to `to`, forgetting in-flight records. */
-  reset(
+  /**
+   * Replaces the memory of share partitions with what storage holds (after a write failed),
+   * keeping their parked expiries (they describe failures, not state). A partition storage does
+   * not know is forgotten: it is created afresh when next used. If storage cannot be read (it
+   * is closing), the error is logged and memory stays as it is.
+   */
+  async reload(
     group: ShareGroup,
-    topicName: string | undefined,
-    to: 'earliest' | 'latest' | { offset: number } | { timestampMs: number },
-  ): void {
-    const names = topicName !== undefined ? [topicName] : group.config.topics;
-    if (topicName !== undefined && !group.config.topics.includes(topicName)) {
-      throw new BrokerError(
-        ErrorCode.TOPIC_NOT_FOUND,
-        `Share group '${group.name}' does not consume topic '${topicName}'`,
-      );
+    refs: ReadonlyArray<{ topicId: number; partition: number }>,
+  ): Promise<void> {
+    if (group.deleted || refs.length === 0) return;
+    let stored: StoredSharePartition[];
+    try {
+      stored = await this.storage.shares.load(group.id);
+    } catch (error) {
+      this.logger.error(`reloading share group '${group.name}' failed: ${String(error)}`);
+      return;
     }
-    this.db.transaction(() => {
-      for (const topic of names.map((n) => this.topics.get(n))) {
-        for (let p = 0; p < topic.partitions; p++) {
-          const sp = this.partition(group, topic, p);
-          sp.resetTo(this.positionFor(topic, p, to));
-          this.store.write(group.id, topic.id, p, sp.takeChanges());
-        }
+    for (const { topicId, partition } of refs) {
+      const previous = group.get(topicId, partition);
+      const row = stored.find((p) => p.topicId === topicId && p.partition === partition);
+      if (!row) {
+        group.remove(topicId, partition);
+        continue;
       }
-    });
+      const fresh = this.fromStored(group, row);
+      if (previous) fresh.adoptHolds(previous);
+      group.set(topicId, partition, fresh);
+    }
   }
 
   /**
-   * Replaces a share partition's memory with what the database holds (after a rollback),
-   * keeping its parked expiries (they describe failures, not state).
+   * Where a share partition of `topic` starts for `to`: the log start (`earliest`), the log end
+   * (`latest`), an offset kept within the log, or the first record at or after a time.
    */
-  reload(group: ShareGroup, topicId: number, partition: number): void {
-    const fresh = this.load(group, topicId, partition);
-    const previous = group.get(topicId, partition);
-    if (previous) fresh.adoptHolds(previous);
-    group.set(topicId, partition, fresh);
+  async positionFor(topic: TopicRow, partition: number, to: SharePosition): Promise<number> {
+    const state = this.topicStore.partitionState(topic.id, partition);
+    const start = state?.logStartOffset ?? 0;
+    const end = state?.logEndOffset ?? 0;
+    if (to === 'earliest') return start;
+    if (to === 'latest') return end;
+    if ('offset' in to) return Math.min(Math.max(to.offset, start), end);
+    const at = await this.storage.log.offsetAtTime(topic.id, partition, to.timestampMs);
+    return Math.max(at ?? end, start);
   }
 
   private unused(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
@@ -229,71 +237,57 @@ export class ShareGroupsService implements OnModuleInit {
     });
   }
 
-  private load(group: ShareGroup, topicId: number, partition: number): SharePartition {
-    const row = this.store
-      .partitions(group.id)
-      .find((p) => p.topicId === topicId && p.partition === partition);
-    const records = this.store
-      .records(group.id, topicId, partition)
-      .map((r) => ({ ...r, state: r.state as RecordState }));
+  private fromStored(group: ShareGroup, stored: StoredSharePartition): SharePartition {
     return new SharePartition(group.partitionSettings, {
-      startOffset: row?.startOffset ?? 0,
-      endOffset: row?.endOffset ?? 0,
-      records,
+      startOffset: stored.startOffset,
+      endOffset: stored.endOffset,
+      records: fromStateRuns(stored.batches.map((b) => ({ ...b, state: asRecordState(b.state) }))),
     });
   }
 
-  private initializePartitions(group: ShareGroup, topic: TopicRow, startFrom: StartFrom): void {
-    for (let p = 0; p < topic.partitions; p++) {
-      if (group.get(topic.id, p)) continue;
-      const offset = this.positionFor(topic, p, startFrom);
-      const sp = new SharePartition(group.partitionSettings, {
-        startOffset: offset,
-        endOffset: offset,
-        records: [],
-      });
-      group.set(topic.id, p, sp);
-      this.store.write(group.id, topic.id, p, sp.takeChanges());
+  /** The first write of the share partitions of `topics` that `group` does not have yet. */
+  private async initialPartitions(
+    group: ShareGroup | undefined,
+    topics: readonly TopicRow[],
+    startFrom: StartFrom,
+  ): Promise<InitialSharePartition[]> {
+    const initial: InitialSharePartition[] = [];
+    for (const topic of topics) {
+      for (let p = 0; p < topic.partitions; p++) {
+        if (group?.get(topic.id, p)) continue;
+        const offset = await this.positionFor(topic, p, startFrom);
+        initial.push({
+          topicId: topic.id,
+          partition: p,
+          startOffset: offset,
+          endOffset: offset,
+          resetAll: false,
+          batches: [],
+        });
+      }
+    }
+    return initial;
+  }
+
+  /** Memory follows the committed first writes (a partition used meanwhile is kept). */
+  private adopt(group: ShareGroup, initial: readonly InitialSharePartition[]): void {
+    for (const p of initial) {
+      if (group.get(p.topicId, p.partition)) continue;
+      group.set(
+        p.topicId,
+        p.partition,
+        new SharePartition(group.partitionSettings, {
+          startOffset: p.startOffset,
+          endOffset: p.endOffset,
+          records: [],
+        }),
+      );
     }
   }
 
-  private positionFor(
-    topic: TopicRow,
-    partition: number,
-    to: 'earliest' | 'latest' | { offset: number } | { timestampMs: number },
-  ): number {
-    const state = this.topicStore.partitionState(topic.id, partition);
-    const start = state?.logStartOffset ?? 0;
-    const end = state?.logEndOffset ?? 0;
-    if (to === 'earliest') return start;
-    if (to === 'latest') return end;
-    if ('offset' in to) return Math.min(Math.max(to.offset, start), end);
-    return Math.max(
-      this.log.firstOffsetAtOrAfter(topic.id, partition, to.timestampMs) ?? end,
-      start,
-    );
-  }
-
-  private validate(name: string, config: ShareGroupConfig): void {
-    const { minLockMs, maxLockMs } = this.config;
-    const problems: string[] = [];
-    if (config.lockDurationMs < minLockMs || config.lockDurationMs > maxLockMs) {
-      problems.push(`lockDurationMs must be within [${minLockMs}, ${maxLockMs}]`);
-    }
-    if (config.maxLockMs < config.lockDurationMs || config.maxLockMs > maxLockMs) {
-      problems.push(`maxLockMs must be within [lockDurationMs, ${maxLockMs}]`);
-    }
-    if (config.maxDeliveryCount < 1 || config.maxDeliveryCount > 100)
-      problems.push('maxDeliveryCount must be within [1, 100]');
-    if (config.maxInFlightRecords < 1 || config.maxInFlightRecords > 100_000) {
-      problems.push('maxInFlightRecords must be within [1, 100000]');
-    }
-    if (problems.length > 0)
-      throw new BrokerError(ErrorCode.INVALID_CONFIG, problems.join('; '), { problems });
-    for (const topic of config.topics) {
-      assertTopicName(topic);
-      const dlq = deadLetterTopicFor(name, config, topic);
-      if (dlq !== null) assertTopicName(dlq);
-    }
+  private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(change, change);
+    this.changes = run.catch(() => undefined);
+    return run;
   }
 }

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import { ShareGroupStore } from '../../persistence/share-group.store';
-import { DeadLetterPosition, DeadLetterService } from '../dlq/dead-letter.service';
+import type { DeadLetterAppend, SharePartitionWrite } from '../../persistence/port/share-storage';
+import { Storage } from '../../persistence/port/storage';
+import type { TopicRow } from '../../persistence/topic.store';
+import { DeadLetterPosition, LINEAGE } from '../dlq/dead-letter.service';
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { Archival, DeadLetterReason } from './domain/in-flight-record';
@@ -13,8 +15,8 @@ import { SharePartition } from './domain/share-partition';
 export const shareGroupKey = (groupId: number): string => `share:${groupId}`;
 
 /**
- * Effects of a transaction that follow its commit, and only its commit: wake-ups, the readers
- * of dead-letter partitions, metrics. Built inside the transaction, applied by `afterCommit`.
+ * Effects of a write that follow its commit, and only its commit: wake-ups, the readers of
+ * dead-letter partitions, metrics. Collected while memory changes, applied by `afterCommit`.
  */
 export interface AfterCommit {
   /** Ids of the share groups whose waiting receivers must be woken. */
@@ -31,7 +33,7 @@ export const noEffects = (): AfterCommit => ({
   lockExpirations: [],
 });
 
-/** Adds `from` to `into` (a savepoint that committed into its transaction). */
+/** Adds `from` to `into` (a write that committed as part of a larger operation). */
 export function mergeEffects(into: AfterCommit, from: AfterCommit): void {
   for (const id of from.wakeGroups) into.wakeGroups.add(id);
   into.deadLettered.push(...from.deadLettered);
@@ -39,63 +41,95 @@ export function mergeEffects(into: AfterCommit, from: AfterCommit): void {
   into.lockExpirations.push(...from.lockExpirations);
 }
 
+/** One share partition whose memory changed: what to write for it. */
+export interface SettledPartition {
+  group: ShareGroup;
+  topicId: number;
+  partition: number;
+  state: SharePartition;
+  /** Records it archived, to copy to the dead-letter topic in the same write. */
+  archivals: readonly Archival[];
+}
+
+/** One storage write, ready to send, and the effects that follow its commit. */
+export interface PreparedWrite {
+  writes: SharePartitionWrite[];
+  deadLetters: DeadLetterAppend[];
+  /** The dead-letter topic of each of `deadLetters`. */
+  targets: TopicRow[];
+  effects: AfterCommit;
+}
+
 /**
- * The shell around a share partition's outcomes: inside the transaction it dead-letters the
- * archivals and writes the changes; after the commit it wakes receivers and counts metrics.
+ * The shell around share partitions' outcomes: it turns their changes (compact state runs) and
+ * archivals (dead-letter copies) into ONE atomic `storage.shares.write`, and after the commit
+ * wakes receivers and counts metrics. Dead-letter topics are ensured before the write; a
+ * missing one (auto-create off) fails the write like any other error.
  */
 @Injectable()
 export class ShareSettlement {
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(ShareGroupStore) private readonly store: ShareGroupStore,
-    @Inject(DeadLetterService) private readonly deadLetters: DeadLetterService,
+    @Inject(Storage) private readonly storage: Storage,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
   ) {}
 
   /**
-   * Dead-letters `archivals` of one share partition and writes its changes: the caller's
-   * transaction commits the transitions and the copies together.
+   * Writes the changes of `parts` and the dead-letter copies of their archivals in one
+   * transaction; their effects go to `effects`, to be applied once this resolved. Rejects
+   * without writing anything when a dead-letter topic cannot be had or the write fails.
    */
-  settle(
-    group: ShareGroup,
-    topicId: number,
-    partition: number,
-    state: SharePartition,
-    archivals: readonly Archival[],
+  async write(
+    parts: readonly SettledPartition[],
     nowMs: number,
     effects: AfterCommit,
-  ): void {
-    const topic = this.topics.findById(topicId);
-    for (const archival of archivals) {
-      const target = topic ? deadLetterTopicFor(group.name, group.config, topic.name) : null;
-      if (topic && target !== null) {
-        effects.deadLettered.push(
-          this.deadLetters.append(
-            {
-              group: group.name,
-              deadLetterTopic: target,
-              source: topic,
-              partition,
-              offset: archival.offset,
-              deliveryCount: archival.deliveryCount,
-              reason: archival.reason,
-              ...(archival.error !== undefined ? { error: archival.error } : {}),
-            },
-            nowMs,
-          ),
-        );
-      }
-      effects.archived.push({
-        group: group.name,
-        topic: this.topicName(topicId),
-        reason: archival.reason,
+  ): Promise<void> {
+    await this.send(this.prepare(parts, nowMs), effects);
+  }
+
+  /**
+   * What `write` sends, built synchronously: takes the parts' changes and ensures their
+   * dead-letter topics, which throws when one cannot be had (nothing was sent then).
+   */
+  prepare(parts: readonly SettledPartition[], nowMs: number): PreparedWrite {
+    const prepared: PreparedWrite = {
+      writes: [],
+      deadLetters: [],
+      targets: [],
+      effects: noEffects(),
+    };
+    for (const part of parts) {
+      this.deadLetter(part, nowMs, prepared);
+      const changes = part.state.takeChanges();
+      if (changes.runs.length === 0 && !changes.startMoved && !changes.resetAll) continue;
+      prepared.writes.push({
+        groupId: part.group.id,
+        topicId: part.topicId,
+        partition: part.partition,
+        startOffset: changes.startOffset,
+        endOffset: changes.endOffset,
+        resetAll: changes.resetAll,
+        batches: changes.runs,
       });
     }
-    const changes = state.takeChanges();
-    if (changes.upserts.length > 0 || changes.startMoved || changes.resetAll) {
-      this.store.write(group.id, topicId, partition, changes);
+    return prepared;
+  }
+
+  /** Sends a prepared write; once committed, its effects join `effects`. */
+  async send(prepared: PreparedWrite, effects: AfterCommit): Promise<void> {
+    const { writes, deadLetters, targets } = prepared;
+    if (writes.length > 0 || deadLetters.length > 0) {
+      const offsets = await this.storage.shares.write(writes, deadLetters);
+      offsets.forEach((offset, i) =>
+        prepared.effects.deadLettered.push({
+          topic: targets[i]!,
+          partition: deadLetters[i]!.target.partition,
+          offset,
+        }),
+      );
     }
+    mergeEffects(effects, prepared.effects);
   }
 
   /**
@@ -107,7 +141,7 @@ export class ShareSettlement {
       effects.lockExpirations.push({ group: group.name, topic: this.topicName(topicId), count });
   }
 
-  /** Wakes receivers and dead-letter readers and counts metrics, once a transaction committed. */
+  /** Wakes receivers and dead-letter readers and counts metrics, once a write committed. */
   afterCommit(effects: AfterCommit): void {
     for (const id of effects.wakeGroups) this.waiters.notify(shareGroupKey(id));
     for (const p of effects.deadLettered)
@@ -118,5 +152,41 @@ export class ShareSettlement {
 
   topicName(topicId: number): string {
     return this.topics.findById(topicId)?.name ?? String(topicId);
+  }
+
+  /** The dead-letter copies of `part`'s archivals; ensures their topic (may throw). */
+  private deadLetter(part: SettledPartition, nowMs: number, prepared: PreparedWrite): void {
+    const { deadLetters, targets, effects } = prepared;
+    const { group, partition } = part;
+    const topic = this.topics.findById(part.topicId);
+    for (const archival of part.archivals) {
+      const targetName = topic ? deadLetterTopicFor(group.name, group.config, topic.name) : null;
+      if (topic && targetName !== null) {
+        const target = this.topics.getOrCreate(targetName);
+        const lineage: Array<[string, string]> = [
+          [LINEAGE.sourceTopic, topic.name],
+          [LINEAGE.sourcePartition, String(partition)],
+          [LINEAGE.sourceOffset, String(archival.offset)],
+          [LINEAGE.group, group.name],
+          [LINEAGE.deliveryCount, String(archival.deliveryCount)],
+          [LINEAGE.reason, archival.reason],
+          [LINEAGE.deadLetteredAt, String(nowMs)],
+        ];
+        if (archival.error !== undefined) lineage.push([LINEAGE.error, archival.error]);
+        deadLetters.push({
+          source: { topicId: topic.id, partition, offset: archival.offset, topicName: topic.name },
+          target: { topicId: target.id, partition: partition % target.partitions },
+          lineage,
+          reason: archival.reason,
+          deadLetteredAtMs: nowMs,
+        });
+        targets.push(target);
+      }
+      effects.archived.push({
+        group: group.name,
+        topic: this.topicName(part.topicId),
+        reason: archival.reason,
+      });
+    }
   }
 }

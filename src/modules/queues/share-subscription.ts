@@ -1,10 +1,11 @@
 import { ErrorBody, ErrorCode } from '../../common/errors';
+import { withRecords } from '../../common/record-wire';
 import { LogWaiters } from '../topics/log-waiters';
 import { Subscription } from '../../ws/subscription-hub';
 import { WsSession } from '../../ws/ws-session';
 import { ShareGroup } from './domain/share-group';
 import { shareGroupDeletedKey, ShareDeliveryService } from './share-delivery.service';
-import { DeliveredRecord } from './share-delivery.types';
+import { ShareDelivery } from './share-delivery.types';
 
 /** What a share subscription was opened with. */
 export interface ShareSubscriptionOptions {
@@ -87,7 +88,7 @@ export class ShareSubscription implements Subscription {
         // acquire nothing while the socket cannot take it; an unsubscribe ends the wait
         await Promise.race([this.session.whenWritable(), this.closed]);
         if (this.closing) break;
-        const { records } = await this.delivery.receiveFrom(group, {
+        const delivery = await this.delivery.receiveFrom(group, {
           memberId: this.options.memberId,
           maxRecords: this.credit,
           waitMs: this.maxWaitMs,
@@ -98,17 +99,17 @@ export class ShareSubscription implements Subscription {
             ? { lockDurationMs: this.options.lockDurationMs }
             : {}),
         });
-        if (records.length === 0) continue;
+        if (delivery.delivered.length === 0) continue;
         // Records that were not sent count as no delivery (and are never dead-lettered for it).
         let sent: boolean;
         try {
-          sent = this.push(records);
+          sent = this.push(delivery);
         } catch (error) {
-          await this.delivery.releaseUnsent(group, records);
+          await this.delivery.releaseUnsent(group, delivery.delivered);
           throw error;
         }
         if (!sent) {
-          await this.delivery.releaseUnsent(group, records);
+          await this.delivery.releaseUnsent(group, delivery.delivered);
           return;
         }
       }
@@ -121,14 +122,15 @@ export class ShareSubscription implements Subscription {
   }
 
   /** Sends the records and charges the credit; false when they could not be sent. */
-  private push(records: DeliveredRecord[]): boolean {
+  private push(delivery: ShareDelivery): boolean {
     if (this.closing || this.session.isClosed) return false;
-    const sent = this.session.send({
-      type: 'records',
-      subscriptionId: this.options.subscriptionId,
-      records,
-    });
-    if (sent) this.credit -= records.length;
+    const sent = this.session.sendRaw(
+      withRecords(
+        { type: 'records', subscriptionId: this.options.subscriptionId },
+        delivery.records,
+      ),
+    );
+    if (sent) this.credit -= delivery.delivered.length;
     return sent;
   }
 

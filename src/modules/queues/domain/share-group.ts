@@ -62,6 +62,11 @@ export class ShareGroup {
     this.partitions.set(sharePartitionKey(topicId, partition), { topicId, partition, state });
   }
 
+  /** Forgets one share partition (storage does not know it; it starts afresh when used). */
+  remove(topicId: number, partition: number): void {
+    this.partitions.delete(sharePartitionKey(topicId, partition));
+  }
+
   /** Forgets the share partitions of a deleted topic. */
   forgetTopic(topicId: number): void {
     for (const [key, entry] of this.partitions)

@@ -1,6 +1,7 @@
 import { NO_BACKOFF } from './backoff';
 import { Archival } from './in-flight-record';
 import { RecordState } from './record-state';
+import { fromStateRuns } from './state-runs';
 import { SharePartition } from './share-partition';
 
 const LOCK = 30_000;
@@ -26,7 +27,7 @@ describe('SharePartition.releaseUnsent', () => {
       [0, RecordState.AVAILABLE, 0],
       [1, RecordState.AVAILABLE, 0],
     ]);
-    expect(sp.takeChanges().upserts.map((r) => [r.offset, r.deliveryCount])).toEqual([
+    expect(fromStateRuns(sp.takeChanges().runs).map((r) => [r.offset, r.deliveryCount])).toEqual([
       [0, 0],
       [1, 0],
     ]);

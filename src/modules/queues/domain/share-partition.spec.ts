@@ -2,6 +2,7 @@ import { NO_BACKOFF } from './backoff';
 import { Archival } from './in-flight-record';
 import { RecordState } from './record-state';
 import { SharePartition, SharePartitionSettings } from './share-partition';
+import { fromStateRuns } from './state-runs';
 
 const LOCK = 30_000;
 const settings = (overrides: Partial<SharePartitionSettings> = {}): SharePartitionSettings => ({
@@ -22,7 +23,7 @@ const acquire = (sp: SharePartition, now: number, max = 100, logEnd = 10, member
   sp.acquire(member, max, 0, logEnd, now, LOCK, issueToken);
 
 describe('SharePartition', () => {
-  it('delivers new records with deliveryCount 1, a lock and a token each', () => {
+  it('delivers new records with deliveryCount 1 and a lock, under one token per acquisition', () => {
     const sp = fresh();
     const got = acquire(sp, 1000, 3);
     expect(got.map((r) => [r.offset, r.deliveryCount, r.state, r.lockExpiresAtMs])).toEqual([
@@ -30,9 +31,14 @@ describe('SharePartition', () => {
       [1, 1, RecordState.ACQUIRED, 1000 + LOCK],
       [2, 1, RecordState.ACQUIRED, 1000 + LOCK],
     ]);
-    expect(new Set(got.map((r) => r.token)).size).toBe(3);
+    expect(new Set(got.map((r) => r.token)).size).toBe(1);
+    expect(got[0]!.token).not.toBeNull();
     expect(sp.end).toBe(3);
     expect(acquire(sp, 1000, 100, 3)).toEqual([]);
+    sp.releaseUnsent([{ offset: 1, token: got[1]!.token! }]);
+    const next = acquire(sp, 1000, 100, 3);
+    expect(next.map((r) => r.offset)).toEqual([1]);
+    expect(next[0]!.token).not.toBe(got[1]!.token);
   });
 
   it('never hands a record to two members at once', () => {
@@ -240,13 +246,13 @@ describe('SharePartition', () => {
       startMoved: true,
       resetAll: false,
     });
-    expect(changes.upserts.map((r) => r.offset)).toEqual([1, 2]);
-    expect(sp.takeChanges().upserts).toEqual([]);
+    expect(fromStateRuns(changes.runs).map((r) => r.offset)).toEqual([1, 2]);
+    expect(sp.takeChanges().runs).toEqual([]);
 
     const restored = new SharePartition(settings(), {
       startOffset: changes.startOffset,
       endOffset: changes.endOffset,
-      records: changes.upserts,
+      records: fromStateRuns(changes.runs),
     });
     expect(restored.record(1)).toEqual(sp.record(1));
     const outcome = restored.acknowledge(
@@ -266,7 +272,7 @@ describe('SharePartition', () => {
       startOffset: 7,
       endOffset: 7,
       resetAll: true,
-      upserts: [],
+      runs: [],
     });
     expect(
       sp.acknowledge({ offset: 0, token: r!.token!, type: 'accept' }, 1, LOCK, []),

@@ -2,6 +2,7 @@ import { AttemptEnd, Archival, DeadLetterReason, InFlightRecord } from './in-fli
 import { BackoffPolicy, backoffDelayMs } from './backoff';
 import { ExpiryHolds } from './expiry-holds';
 import { assertTransition, isTerminal, RecordState } from './record-state';
+import { StateRun, toStateRuns } from './state-runs';
 
 /** The group settings a share partition applies. */
 export interface SharePartitionSettings {
@@ -21,13 +22,13 @@ export interface SharePartitionSnapshot {
   records: InFlightRecord[];
 }
 
-/** What changed since the last `takeChanges`, for the store to write in one transaction. */
+/** What changed since the last `takeChanges`, for the storage to write in one transaction. */
 export interface SharePartitionChanges {
   startOffset: number;
   endOffset: number;
-  /** Records to insert or update (all at or above `startOffset`). */
-  upserts: InFlightRecord[];
-  /** True when rows below `startOffset`, or all rows (`resetAll`), must be deleted. */
+  /** The changed records (all at or above `startOffset`) as runs, in offset order. */
+  runs: StateRun[];
+  /** True when state below `startOffset`, or all state (`resetAll`), must be dropped. */
   startMoved: boolean;
   resetAll: boolean;
 }
@@ -132,7 +133,8 @@ export class SharePartition {
   /**
    * Acquires up to `maxRecords` for `memberId`: first AVAILABLE records whose release delay is
    * due, in offset order, then new offsets up to `logEndOffset` while the window has room.
-   * Each gets a lock until `nowMs + lockDurationMs` and a fresh token.
+   * Each gets a lock until `nowMs + lockDurationMs`; all get one fresh token (one token per
+   * acquisition keeps them one state run; the offset keeps each receipt unique).
    */
   acquire(
     memberId: string,
@@ -145,12 +147,13 @@ export class SharePartition {
   ): InFlightRecord[] {
     this.skipTo(logStartOffset);
     const acquired: InFlightRecord[] = [];
+    let token: string | undefined;
     const take = (record: InFlightRecord) => {
       assertTransition(record.state, RecordState.ACQUIRED);
       record.state = RecordState.ACQUIRED;
       record.deliveryCount += 1;
       record.memberId = memberId;
-      record.token = issueToken();
+      record.token = token ??= issueToken();
       record.acquiredAtMs = nowMs;
       record.lockExpiresAtMs = nowMs + lockDurationMs;
       record.availableAtMs = null;
@@ -322,6 +325,15 @@ export class SharePartition {
     return first;
   }
 
+  /** Its state now, as a new `SharePartition` would start from it (to undo a change not written). */
+  snapshot(): SharePartitionSnapshot {
+    return {
+      startOffset: this.startOffset,
+      endOffset: this.endOffset,
+      records: [...this.pending.values(), ...this.done.values()].map((r) => ({ ...r })),
+    };
+  }
+
   /** Takes over the parked expiries of `previous` (this partition reloaded after a rollback). */
   adoptHolds(previous: SharePartition): void {
     for (const [offset, token, untilMs] of previous.holds.entries()) {
@@ -439,14 +451,12 @@ export class SharePartition {
     return [...this.pending.values()].filter((r) => r.memberId === memberId).map((r) => r.offset);
   }
 
-  /** Returns and clears what changed. */
+  /** Returns and clears what changed, as runs of contiguous offsets with the same state. */
   takeChanges(): SharePartitionChanges {
     const changes: SharePartitionChanges = {
       startOffset: this.startOffset,
       endOffset: this.endOffset,
-      upserts: [...this.dirty.values()]
-        .filter((r) => r.offset >= this.startOffset)
-        .map((r) => ({ ...r })),
+      runs: toStateRuns([...this.dirty.values()].filter((r) => r.offset >= this.startOffset)),
       startMoved: this.startMoved,
       resetAll: this.resetAll,
     };
