@@ -124,6 +124,18 @@ export function describeCatalogueContract(ctx: ContractContext): void {
       ).toBe(0);
     });
 
+    it('tells the highest share-group id ever issued, deleted groups included', async () => {
+      expect(await ctx.storage.catalogue.lastShareGroupId()).toBe(0);
+      const first = await ctx.storage.catalogue.createShareGroup('first', '{}', 1, []);
+      const second = await ctx.storage.catalogue.createShareGroup('second', '{}', 2, []);
+      expect(second.id).toBeGreaterThan(first.id);
+      await ctx.storage.catalogue.deleteShareGroup(second.id);
+      expect(await ctx.storage.catalogue.lastShareGroupId()).toBe(second.id);
+      const third = await ctx.storage.catalogue.createShareGroup('third', '{}', 3, []);
+      expect(third.id).toBeGreaterThan(second.id);
+      expect(await ctx.storage.catalogue.lastShareGroupId()).toBe(third.id);
+    });
+
     it('creates share groups with their first share partitions, alters and deletes them', async () => {
       const topic = await createTopic(ctx.storage, 'jobs', 2);
       const group = await ctx.storage.catalogue.createShareGroup('g', '{"a":1}', 9, [

@@ -59,6 +59,11 @@ export class ShareGroupsService implements OnModuleInit {
       this.groups.set(row.name, group);
       this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
     }
+    // Deleted groups' ids count too: their receipts answer LOCK_LOST after a restart.
+    this.lastIssuedId = Math.max(
+      this.lastIssuedId,
+      await this.storage.catalogue.lastShareGroupId(),
+    );
     // The topic's share-group rows went with it (TopicStore.delete): memory follows.
     this.topics.onDeleted((topic) => {
       for (const group of this.groups.values()) group.forgetTopic(topic.id);

@@ -39,6 +39,13 @@ export interface CatalogueStorage {
   /** Every share group, by name. */
   listShareGroups(): Promise<ShareGroupRow[]>;
 
+  /**
+   * The highest share-group id ever issued, deleted groups included (0 before the first): ids
+   * never repeat, so a receipt naming an id at or below it whose group is gone names a deleted
+   * group.
+   */
+  lastShareGroupId(): Promise<number>;
+
   /** Creates a share group with its first share partitions; `NameTakenError` when it exists. */
   createShareGroup(
     name: string,

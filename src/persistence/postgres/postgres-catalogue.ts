@@ -114,6 +114,17 @@ export class PostgresCatalogue implements CatalogueStorage {
     });
   }
 
+  /** The highest share-group id the identity sequence issued, or 0 before the first. */
+  lastShareGroupId(): Promise<number> {
+    return this.runner.run(WorkMode.SINGLE_READ, async (client) => {
+      const { rows } = await client.query<{ last: string | null }>(
+        `SELECT last_value AS last FROM pg_sequences
+         WHERE schemaname = current_schema() AND sequencename = 'share_groups_id_seq'`,
+      );
+      return Number(rows[0]?.last ?? 0);
+    });
+  }
+
   createShareGroup(
     name: string,
     config: string,

@@ -96,6 +96,14 @@ export class CatalogueTables {
       .all() as ShareGroupRow[];
   }
 
+  /** The highest share-group id issued (AUTOINCREMENT keeps it in `sqlite_sequence`), or 0. */
+  lastShareGroupId(): number {
+    const row = this.connection
+      .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'share_groups'")
+      .get() as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
   /** Inserts a share group row; `NameTakenError` when the name exists. */
   createShareGroup(name: string, config: string, createdAtMs: number): ShareGroupRow {
     const c = this.connection;

@@ -79,6 +79,10 @@ export class SqliteEngine {
     return this.catalogue.listShareGroups();
   }
 
+  lastShareGroupId(): number {
+    return this.catalogue.lastShareGroupId();
+  }
+
   createShareGroup(
     name: string,
     config: string,

@@ -60,6 +60,7 @@ export class SqliteStorage extends Storage {
     alterTopic: (...args) => this.call('alterTopic', args),
     deleteTopic: (...args) => this.call('deleteTopic', args),
     listShareGroups: () => this.call('listShareGroups', []),
+    lastShareGroupId: () => this.call('lastShareGroupId', []),
     createShareGroup: (...args) => this.call('createShareGroup', args),
     alterShareGroup: (...args) => this.call('alterShareGroup', args),
     deleteShareGroup: (...args) => this.call('deleteShareGroup', args),
