@@ -1,5 +1,6 @@
 import { Statement } from 'better-sqlite3';
 import { Database } from './database';
+import { DeadLetterColumns, toDeadLetterRow } from './row-columns';
 
 /** One dead-letter record's lineage, as indexed beside the record itself. */
 export interface DeadLetterRow {
@@ -25,39 +26,13 @@ export interface DeadLetterSummary {
   oldestAtMs: number;
 }
 
-interface Columns {
-  topic_id: number;
-  partition: number;
-  record_offset: number;
-  reason: string;
-  dead_lettered_at_ms: number;
-  source_topic: string;
-  source_partition: number;
-  source_offset: number;
-  redriven_at_ms: number | null;
-  redriven_to: string | null;
-}
-
-const toRow = (c: Columns): DeadLetterRow => ({
-  topicId: c.topic_id,
-  partition: c.partition,
-  offset: c.record_offset,
-  reason: c.reason,
-  deadLetteredAtMs: c.dead_lettered_at_ms,
-  sourceTopic: c.source_topic,
-  sourcePartition: c.source_partition,
-  sourceOffset: c.source_offset,
-  redrivenAtMs: c.redriven_at_ms,
-  redrivenTo: c.redriven_to,
-});
-
 /**
  * The index of dead-letter records (which topics are dead-letter topics, by reason, and what was
  * redriven). Written in the transaction that appends the record, so the two never disagree.
  */
 export class DeadLetterStore {
   private readonly insertStatement: Statement;
-  private readonly rangeStatement: Statement<[number, number, number, number], Columns>;
+  private readonly rangeStatement: Statement<[number, number, number, number], DeadLetterColumns>;
   private readonly markStatement: Statement;
 
   constructor(private readonly db: Database) {
@@ -91,7 +66,7 @@ export class DeadLetterStore {
 
   /** Rows of one partition with `from <= offset < to`, in offset order. */
   range(topicId: number, partition: number, from: number, to: number): DeadLetterRow[] {
-    return this.rangeStatement.all(topicId, partition, from, to).map(toRow);
+    return this.rangeStatement.all(topicId, partition, from, to).map(toDeadLetterRow);
   }
 
   /** Marks a row redriven; false when it already was (so a second redrive appends nothing). */

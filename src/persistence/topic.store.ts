@@ -1,6 +1,7 @@
 import { Statement } from 'better-sqlite3';
 import { PartitionState } from '../common/log-record';
 import { Database } from './database';
+import { TopicColumns, toTopicRow } from './row-columns';
 
 /** Per-topic settings; -1 disables a retention limit. */
 export interface TopicConfig {
@@ -18,34 +19,12 @@ export interface TopicRow {
   createdAtMs: number;
 }
 
-interface TopicColumns {
-  id: number;
-  name: string;
-  partitions: number;
-  retention_ms: number;
-  retention_bytes: number;
-  max_message_bytes: number;
-  created_at_ms: number;
-}
-
 interface PartitionColumns {
   partition: number;
   log_start_offset: number;
   log_end_offset: number;
   bytes: number;
 }
-
-const toTopicRow = (c: TopicColumns): TopicRow => ({
-  id: c.id,
-  name: c.name,
-  partitions: c.partitions,
-  config: {
-    retentionMs: c.retention_ms,
-    retentionBytes: c.retention_bytes,
-    maxMessageBytes: c.max_message_bytes,
-  },
-  createdAtMs: c.created_at_ms,
-});
 
 const toPartitionState = (c: PartitionColumns): PartitionState => ({
   partition: c.partition,

@@ -2,28 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { NameTakenError } from '../port/catalogue-storage';
 import type { ShareGroupRow } from '../share-group.store';
 import type { TopicConfig, TopicRow } from '../topic.store';
-
-interface TopicColumns {
-  id: number;
-  name: string;
-  partitions: number;
-  retention_ms: number;
-  retention_bytes: number;
-  max_message_bytes: number;
-  created_at_ms: number;
-}
-
-const toTopicRow = (c: TopicColumns): TopicRow => ({
-  id: c.id,
-  name: c.name,
-  partitions: c.partitions,
-  config: {
-    retentionMs: c.retention_ms,
-    retentionBytes: c.retention_bytes,
-    maxMessageBytes: c.max_message_bytes,
-  },
-  createdAtMs: c.created_at_ms,
-});
+import { TopicColumns, toTopicRow } from '../row-columns';
 
 /**
  * Topics (with their partitions) and share-group rows. Writes join the caller's transaction; what

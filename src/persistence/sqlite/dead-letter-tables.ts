@@ -11,35 +11,10 @@ import type { DeadLetterRow, DeadLetterSummary } from '../dead-letter.store';
 import type { RedriveItem } from '../port/dead-letter-storage';
 import type { DeadLetterAppend } from '../port/share-storage';
 import type { LogTables } from './log-tables';
+import { DeadLetterColumns, toDeadLetterRow } from '../row-columns';
 
 /** The header that carries the source record's timestamp (only the transaction knows it). */
 export const SOURCE_TIMESTAMP_HEADER = 'weir-dlq-source-timestamp';
-
-interface Columns {
-  topic_id: number;
-  partition: number;
-  record_offset: number;
-  reason: string;
-  dead_lettered_at_ms: number;
-  source_topic: string;
-  source_partition: number;
-  source_offset: number;
-  redriven_at_ms: number | null;
-  redriven_to: string | null;
-}
-
-const toRow = (c: Columns): DeadLetterRow => ({
-  topicId: c.topic_id,
-  partition: c.partition,
-  offset: c.record_offset,
-  reason: c.reason,
-  deadLetteredAtMs: c.dead_lettered_at_ms,
-  sourceTopic: c.source_topic,
-  sourcePartition: c.source_partition,
-  sourceOffset: c.source_offset,
-  redrivenAtMs: c.redriven_at_ms,
-  redrivenTo: c.redriven_to,
-});
 
 /**
  * Dead-letter copies and their index (`dead_letters`), and redrive. Writes join the caller's
@@ -47,7 +22,7 @@ const toRow = (c: Columns): DeadLetterRow => ({
  */
 export class DeadLetterTables {
   private readonly insertRow: Statement;
-  private readonly rangeRows: Statement<[number, number, number, number], Columns>;
+  private readonly rangeRows: Statement<[number, number, number, number], DeadLetterColumns>;
 
   constructor(
     private readonly connection: BetterSqlite3.Database,
@@ -138,7 +113,7 @@ export class DeadLetterTables {
   }
 
   range(topicId: number, partition: number, from: number, to: number): DeadLetterRow[] {
-    return this.rangeRows.all(topicId, partition, from, to).map(toRow);
+    return this.rangeRows.all(topicId, partition, from, to).map(toDeadLetterRow);
   }
 
   deleteTopic(topicId: number): void {

@@ -6,32 +6,7 @@ import type {
   ShareStateBatch,
   StoredSharePartition,
 } from '../port/share-storage';
-
-interface BatchColumns {
-  topic_id: number;
-  partition: number;
-  first_offset: number;
-  last_offset: number;
-  state: number;
-  delivery_count: number;
-  member_id: string | null;
-  token: string | null;
-  acquired_at_ms: number | null;
-  lock_expires_at_ms: number | null;
-  available_at_ms: number | null;
-}
-
-const toBatch = (c: BatchColumns): ShareStateBatch => ({
-  firstOffset: c.first_offset,
-  lastOffset: c.last_offset,
-  state: c.state,
-  deliveryCount: c.delivery_count,
-  memberId: c.member_id,
-  token: c.token,
-  acquiredAtMs: c.acquired_at_ms,
-  lockExpiresAtMs: c.lock_expires_at_ms,
-  availableAtMs: c.available_at_ms,
-});
+import { BatchColumns, toBatch } from '../row-columns';
 
 const partitionKey = (topicId: number, partition: number): string => `${topicId}/${partition}`;
 
