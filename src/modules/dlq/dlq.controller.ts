@@ -14,7 +14,7 @@ import {
 import type { DlqBrowseQuery, DlqList, PurgeBody, RedriveBody } from './dlq.schemas';
 import { DlqService } from './dlq.service';
 import { Action } from '../../auth/permissions';
-import { AnyToken, Permit, topicParam } from '../../auth/route-access';
+import { AnyToken, Permit, topicInBody, topicParam } from '../../auth/route-access';
 
 @Controller('dlq')
 export class DlqController {
@@ -42,7 +42,9 @@ export class DlqController {
     return this.dlq.browse(topic, query.partition, query.offset, query.maxRecords);
   }
 
-  @Permit(Action.MANAGE, topicParam())
+  @Permit(Action.MANAGE, topicParam(), {
+    alsoRequire: [{ action: Action.PRODUCE, resource: topicInBody('targetTopic') }],
+  })
   @Post(':topic/redrive')
   @HttpCode(200)
   @Route({
