@@ -1,7 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { Route } from '../common/http/route-spec';
-import { Database } from '../persistence/database';
 import { Storage } from '../persistence/port/storage';
 import { buildOpenApiDocument } from './openapi-document';
 import { renderDocsPage } from './docs-page';
@@ -16,7 +15,6 @@ export class OperationsController {
   private document: object | undefined;
 
   constructor(
-    @Inject(Database) private readonly db: Database,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(RouteCatalogue) private readonly catalogue: RouteCatalogue,
   ) {}
@@ -33,7 +31,6 @@ export class OperationsController {
   @Route({ summary: 'Readiness: the database is open and writable' })
   async ready(): Promise<{ status: 'ok' }> {
     try {
-      this.db.checkWritable();
       await this.storage.checkWritable();
     } catch (error) {
       throw new BrokerError(ErrorCode.NOT_READY, `database is not writable: ${String(error)}`);

@@ -26,7 +26,7 @@ export class DlqController {
     summary: 'List dead-letter topics with counts, oldest age and reasons',
     response: dlqListSchema,
   })
-  list(): DlqList {
+  list(): Promise<DlqList> {
     return this.dlq.list();
   }
 

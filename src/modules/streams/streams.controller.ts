@@ -68,7 +68,7 @@ export class StreamsController {
     response: joinAnswerSchema,
     status: 201,
   })
-  join(@Param('group') group: string, @Body() body: JoinBody): JoinAnswer {
+  join(@Param('group') group: string, @Body() body: JoinBody): Promise<JoinAnswer> {
     return this.groups.join(group, body, MemberKind.POLLING);
   }
 

@@ -53,8 +53,8 @@ export class TopicsController {
     response: topicViewSchema,
     status: 201,
   })
-  create(@Body() body: CreateTopicBody): TopicView {
-    return this.topics.describe(this.topics.create(body.name, body.partitions, body.config));
+  async create(@Body() body: CreateTopicBody): Promise<TopicView> {
+    return this.topics.describe(await this.topics.create(body.name, body.partitions, body.config));
   }
 
   @AnyToken()
@@ -79,16 +79,16 @@ export class TopicsController {
     body: updateTopicSchema,
     response: topicViewSchema,
   })
-  update(@Param('topic') topic: string, @Body() body: UpdateTopicBody): TopicView {
-    return this.topics.describe(this.topics.update(topic, body));
+  async update(@Param('topic') topic: string, @Body() body: UpdateTopicBody): Promise<TopicView> {
+    return this.topics.describe(await this.topics.update(topic, body));
   }
 
   @Permit(Action.MANAGE, topicParam())
   @Delete(':topic')
   @HttpCode(204)
   @Route({ summary: 'Delete a topic and its records', params: topicParamsSchema, status: 204 })
-  remove(@Param('topic') topic: string): void {
-    this.topics.delete(topic);
+  remove(@Param('topic') topic: string): Promise<void> {
+    return this.topics.delete(topic);
   }
 
   @Permit(Action.PRODUCE, topicParam())

@@ -1,3 +1,4 @@
+import type { BoundsChange } from '../port/log-storage';
 import { Storage } from '../port/storage';
 import { PostgresCatalogue } from './postgres-catalogue';
 import { PostgresDeadLetters } from './postgres-dead-letters';
@@ -30,11 +31,12 @@ export class PostgresStorage extends Storage {
     private readonly primary: PrimaryPool,
   ) {
     super();
-    this.catalogue = new PostgresCatalogue(runner);
-    this.log = new PostgresLog(runner);
-    this.shares = new PostgresShares(runner);
+    const report = (change: BoundsChange) => this.reportBounds(change);
+    this.catalogue = new PostgresCatalogue(runner, report);
+    this.log = new PostgresLog(runner, report);
+    this.shares = new PostgresShares(runner, report);
     this.offsets = new PostgresOffsets(runner);
-    this.deadLetters = new PostgresDeadLetters(runner);
+    this.deadLetters = new PostgresDeadLetters(runner, report);
   }
 
   /** Connects to the primary among `options.urls` and migrates the schema. */
