@@ -18,7 +18,8 @@ const operationsOf = (doc: Json): Array<[string, Operation]> =>
   Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(
     ([path, operations]) =>
       Object.entries(operations).map(
-        ([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as [string, Operation],
+        ([method, operation]) =>
+          [`${method.toUpperCase()} ${path}`, operation] as [string, Operation],
       ),
   );
 
@@ -57,8 +58,7 @@ const documentedErrors = (operation: Operation): Array<[string, string]> =>
     .filter(([status]) => /^[45]\d\d$/.test(status))
     .flatMap(([status, response]) => {
       const schema = response.content?.['application/json']?.schema as
-        | { properties: { error: { properties: { code: { enum: string[] } } } } }
-        | undefined;
+        { properties: { error: { properties: { code: { enum: string[] } } } } } | undefined;
       const codes = schema?.properties.error.properties.code.enum ?? [];
       return codes.map((code) => [status, code] as [string, string]);
     });
@@ -118,8 +118,10 @@ describe('the OpenAPI document', () => {
 
     const paths = doc.paths as Record<string, Record<string, Operation>>;
     const bodyOf = (path: string, method: string) =>
-      paths[path]![method]!.requestBody!.content['application/json']!.schema
-        .properties as Record<string, Json>;
+      paths[path]![method]!.requestBody!.content['application/json']!.schema.properties as Record<
+        string,
+        Json
+      >;
     // this broker runs with WEIR_MIN_LOCK_MS=2000 and WEIR_MAX_PARTITIONS=64
     expect(bodyOf('/queues/groups/{group}', 'put').lockDurationMs).toMatchObject({
       minimum: 2000,
@@ -161,7 +163,9 @@ describe('the OpenAPI document', () => {
     }
     expect(wrong).toEqual([]);
 
-    const byOperation = new Map(operationsOf(doc).map(([name, op]) => [name, documentedErrors(op)]));
+    const byOperation = new Map(
+      operationsOf(doc).map(([name, op]) => [name, documentedErrors(op)]),
+    );
     expect(byOperation.get('POST /topics')).toEqual(
       expect.arrayContaining([
         ['409', 'TOPIC_ALREADY_EXISTS'],
