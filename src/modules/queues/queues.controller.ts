@@ -99,7 +99,7 @@ export class QueuesController {
     summary: 'Accept, release, reject or renew records, answered per item',
     description:
       'Answers deliveries by their receipts. Each item gets its own result: an item that fails (LOCK_LOST: an old receipt or an expired lock; INVALID_RECEIPT: not a receipt of this group; MAX_LOCK_EXCEEDED: a renew past maxLockMs; INVALID_REQUEST: a malformed item) changes nothing and never fails the others. A release or an expired lock on the last allowed delivery dead-letters the record (DELIVERY_COUNT_EXCEEDED).',
-    errors: [ErrorCode.BATCH_TOO_LARGE],
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.BATCH_TOO_LARGE],
     params: groupParamsSchema,
     body: acksSchema,
     documentedBody: documentedAcksSchema,
@@ -144,8 +144,8 @@ export class QueuesController {
   @Route({
     summary: 'Move a share group to earliest, latest, an offset or a timestamp',
     description:
-      "Moves the group's share partitions of one topic (or all) to a new start; works on a live group: in-flight deliveries are forgotten and their receipts answer LOCK_LOST, and waiting receivers are woken.",
-    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.TOPIC_NOT_FOUND, ErrorCode.OFFSET_OUT_OF_RANGE],
+      "Moves the group's share partitions of one topic (or all) to a new start; works on a live group: in-flight deliveries are forgotten and their receipts answer LOCK_LOST, and waiting receivers are woken. An offset outside the log is moved to the nearer end.",
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.TOPIC_NOT_FOUND],
     params: groupParamsSchema,
     body: resetSchema,
     response: shareGroupViewSchema,
