@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BrokerError, ErrorCode } from '../../common/errors';
-import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
+import { DlqService } from '../dlq/dlq.service';
 import { ShareGroupMetrics, SharePartitionSample } from '../../metrics/share-group-metrics';
 import { Storage } from '../../persistence/port/storage';
 import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
@@ -33,14 +33,14 @@ export class QueuesService implements OnModuleInit {
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(DeadLetterMetrics) private readonly deadLetterMetrics: DeadLetterMetrics,
+    @Inject(DlqService) private readonly dlq: DlqService,
   ) {}
 
   onModuleInit(): void {
     this.metrics.collectFrom(async () =>
       (await Promise.all(this.groups.all().map((g) => this.samples(g)))).flat(),
     );
-    this.deadLetterMetrics.includeTopics(() => this.deadLetterTopics());
+    this.dlq.includeNamedTopics(() => this.deadLetterTopics());
   }
 
   async put(name: string, body: PutShareGroupBody): Promise<ShareGroupView> {
