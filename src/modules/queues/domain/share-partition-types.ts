@@ -1,5 +1,6 @@
 import { Archival, InFlightRecord } from './in-flight-record';
 import { BackoffPolicy } from './backoff';
+import type { Ordering } from './key-order';
 import { StateRun } from './state-runs';
 
 /** The group settings a share partition applies. */
@@ -9,6 +10,8 @@ export interface SharePartitionSettings {
   /** Cap on the total lock time of one delivery, renewals included. */
   maxLockMs: number;
   backoff: BackoffPolicy;
+  /** `key`: a record waits while an earlier record of its key is not finished. Default `none`. */
+  ordering?: Ordering;
 }
 
 /** A share partition's durable state, as loaded from and written to the store. */
@@ -77,4 +80,12 @@ export interface SharePartitionCounts {
   acquired: number;
   acknowledged: number;
   archived: number;
+}
+
+/** Per-key ordering in a share partition now (zero with ordering `none`). */
+export interface KeyOrderCounts {
+  /** Fetched records waiting for an earlier record of their key to finish. */
+  waiting: number;
+  /** Distinct keys with a record not finished. */
+  keysInFlight: number;
 }

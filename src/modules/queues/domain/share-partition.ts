@@ -1,5 +1,6 @@
 import { AttemptEnd, Archival, DeadLetterReason, InFlightRecord } from './in-flight-record';
 import { backoffDelayMs } from './backoff';
+import { KEY_WAITING_PER_WINDOW, KeyOrder, MAX_KEY_WAITING, OrderingKey } from './key-order';
 import { PartitionDeadlines } from './partition-deadlines';
 import { RecordState } from './record-state';
 import { RecordWindow } from './record-window';
@@ -7,6 +8,7 @@ import type {
   AckOutcome,
   AckRequest,
   AttemptEnds,
+  KeyOrderCounts,
   SharePartitionSettings,
   SharePartitionSnapshot,
 } from './share-partition-types';
@@ -22,6 +24,7 @@ import type {
  */
 export class SharePartition extends RecordWindow {
   private readonly deadlines: PartitionDeadlines;
+  private readonly keyOrder = new KeyOrder();
 
   constructor(
     private settings: SharePartitionSettings,
@@ -37,11 +40,22 @@ export class SharePartition extends RecordWindow {
     this.deadlines.clear();
   }
 
+  /** True when the group orders records by key (see `acquire`). */
+  get keyOrdered(): boolean {
+    return this.settings.ordering === 'key';
+  }
+
   /**
    * Acquires up to `maxRecords` for `memberId`: first AVAILABLE records whose release delay is
-   * due, in offset order, then new offsets up to `logEndOffset` while the window has room.
-   * Each gets a lock until `nowMs + lockDurationMs`; all get one fresh token (one token per
-   * acquisition keeps them one state run; the offset keeps each receipt unique).
+   * due, then new offsets up to `logEndOffset` while the window has room. Each gets a lock until
+   * `nowMs + lockDurationMs`; all get one fresh token (one token per acquisition keeps them one
+   * state run; the offset keeps each receipt unique).
+   *
+   * With ordering `key`, only records that do not wait on their key are acquired (see
+   * `KeyOrder`), and new offsets are fetched only while `keyOf` knows their key (the shell reads
+   * them from the log; `learnKeys` first for the pending records). Records waiting on their key
+   * do not take room in the window: they are held beside it, up to `KEY_WAITING_PER_WINDOW`
+   * times its size, so that one key's backlog never keeps other keys from being fetched.
    */
   acquire(
     memberId: string,
@@ -51,6 +65,7 @@ export class SharePartition extends RecordWindow {
     nowMs: number,
     lockDurationMs: number,
     issueToken: () => string,
+    keyOf?: (offset: number) => OrderingKey | null | undefined,
   ): InFlightRecord[] {
     this.skipTo(logStartOffset);
     const acquired: InFlightRecord[] = [];
@@ -60,19 +75,58 @@ export class SharePartition extends RecordWindow {
       this.lock(record, memberId, token, nowMs, nowMs + lockDurationMs);
       acquired.push({ ...record });
     };
-    for (const record of this.pending.values()) {
-      if (acquired.length >= maxRecords) break;
-      if (record.state === RecordState.AVAILABLE && (record.availableAtMs ?? 0) <= nowMs)
-        take(record);
+    if (this.keyOrdered) {
+      if (!this.keysKnown()) return acquired;
+      for (const offset of this.keyOrder.heads) {
+        if (acquired.length >= maxRecords) break;
+        const record = this.pending.get(offset)!;
+        if (isDue(record, nowMs)) take(record);
+      }
+    } else {
+      for (const record of this.pending.values()) {
+        if (acquired.length >= maxRecords) break;
+        if (isDue(record, nowMs)) take(record);
+      }
     }
-    while (
-      acquired.length < maxRecords &&
-      this.end < logEndOffset &&
-      this.pending.size < this.settings.maxInFlightRecords
-    ) {
-      take(this.fetchNext());
+    while (acquired.length < maxRecords && this.end < logEndOffset && this.hasRoom()) {
+      if (!this.keyOrdered) {
+        take(this.fetchNext());
+        continue;
+      }
+      const key = keyOf?.(this.end);
+      if (key === undefined) break;
+      const waits = this.keyOrder.wouldWait(key);
+      const record = this.fetchNext();
+      this.keyOrder.learn(record.offset, key);
+      if (!waits) take(record);
     }
     return acquired;
+  }
+
+  /**
+   * True when `acquire` could fetch new offsets below `logEndOffset` now. With ordering `key`
+   * it then needs their keys from `end` on.
+   */
+  canFetch(logEndOffset: number): boolean {
+    return this.end < logEndOffset && this.hasRoom() && this.keysKnown();
+  }
+
+  /** Pending offsets whose key is not known yet (ordering `key`; after a load), ascending. */
+  unknownKeys(): number[] {
+    if (!this.keyOrdered || this.keysKnown()) return [];
+    return [...this.pending.keys()].filter((offset) => !this.keyOrder.knows(offset));
+  }
+
+  /** The keys of pending records, as the log holds them (null: no key). */
+  learnKeys(keys: Iterable<readonly [number, OrderingKey | null]>): void {
+    for (const [offset, key] of keys)
+      if (this.pending.has(offset)) this.keyOrder.learn(offset, key);
+  }
+
+  /** Records waiting on their key, and keys with a record not finished. */
+  keyOrderCounts(): KeyOrderCounts {
+    if (!this.keyOrdered) return { waiting: 0, keysInFlight: 0 };
+    return { waiting: this.keyOrder.waiting, keysInFlight: this.keyOrder.keysInFlight };
   }
 
   /**
@@ -201,9 +255,13 @@ export class SharePartition extends RecordWindow {
     return this.deadlines.hold(offsets, untilMs);
   }
 
-  /** Takes over the parked expiries of `previous` (this partition reloaded after a rollback). */
+  /**
+   * Takes over the parked expiries and known keys of `previous` (this partition reloaded after
+   * a rollback).
+   */
   adoptHolds(previous: SharePartition): void {
     this.deadlines.adopt(previous.deadlines);
+    this.keyOrder.adopt(previous.keyOrder, this.pending.keys());
   }
 
   /** Ends the attempts of every record `memberId` holds (its connection closed). */
@@ -240,12 +298,32 @@ export class SharePartition extends RecordWindow {
 
   /** True when a receive at `nowMs` could get something without a new produce. */
   hasDeliverable(nowMs: number, logEndOffset: number): boolean {
-    if (this.end < logEndOffset && this.pending.size < this.settings.maxInFlightRecords)
-      return true;
-    for (const r of this.pending.values()) {
-      if (r.state === RecordState.AVAILABLE && (r.availableAtMs ?? 0) <= nowMs) return true;
+    if (this.end < logEndOffset && this.hasRoom()) return true;
+    if (!this.keyOrdered) {
+      for (const r of this.pending.values()) if (isDue(r, nowMs)) return true;
+      return false;
     }
+    // keys not known yet are learnt by the next acquisition
+    if (!this.keysKnown()) return true;
+    for (const offset of this.keyOrder.heads)
+      if (isDue(this.pending.get(offset)!, nowMs)) return true;
     return false;
+  }
+
+  /**
+   * Room to fetch: the window holds at most `maxInFlightRecords` records that do not wait on
+   * their key; those that do are bounded on their own.
+   */
+  private hasRoom(): boolean {
+    const max = this.settings.maxInFlightRecords;
+    if (!this.keyOrdered) return this.pending.size < max;
+    const waiting = this.keyOrder.waiting;
+    const maxWaiting = Math.min(max * KEY_WAITING_PER_WINDOW, MAX_KEY_WAITING);
+    return this.pending.size - waiting < max && waiting < maxWaiting;
+  }
+
+  private keysKnown(): boolean {
+    return this.keyOrder.known === this.pending.size;
   }
 
   private endAttempts(
@@ -310,16 +388,29 @@ export class SharePartition extends RecordWindow {
   override resetTo(offset: number): void {
     super.resetTo(offset);
     this.deadlines.clear();
+    this.keyOrder.clear();
   }
 
   protected override skipTo(logStartOffset: number): InFlightRecord[] | false {
     const dropped = super.skipTo(logStartOffset);
-    if (dropped !== false) this.deadlines.changed();
+    if (dropped === false) return false;
+    for (const record of dropped) this.keyOrder.forget(record.offset);
+    this.deadlines.changed();
     return dropped;
+  }
+
+  protected override finish(record: InFlightRecord, state: RecordState): void {
+    super.finish(record, state);
+    this.keyOrder.forget(record.offset);
   }
 
   protected override touch(record: InFlightRecord): void {
     super.touch(record);
     this.deadlines.changed();
   }
+}
+
+/** AVAILABLE and past its release delay, if any. */
+function isDue(record: InFlightRecord, nowMs: number): boolean {
+  return record.state === RecordState.AVAILABLE && (record.availableAtMs ?? 0) <= nowMs;
 }
