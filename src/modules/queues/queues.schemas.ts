@@ -31,6 +31,8 @@ export const putShareGroupSchema = z
     startFrom: startFromSchema.optional(),
     maxInFlightRecords: z.number().int().optional(),
     maxLockMs: z.number().int().optional(),
+    /** `key`: never hand out a record while an earlier one of its key is not finished. */
+    ordering: z.enum(['none', 'key']).optional(),
   })
   .strict();
 export type PutShareGroupBody = z.infer<typeof putShareGroupSchema>;
@@ -120,6 +122,8 @@ export const shareGroupViewSchema = z.object({
     startFrom: startFromSchema,
     maxInFlightRecords: z.number().int(),
     maxLockMs: z.number().int(),
+    /** `key`: records of one key are handed out one at a time, in offset order. */
+    ordering: z.enum(['none', 'key']),
   }),
   partitions: z.array(
     z.object({

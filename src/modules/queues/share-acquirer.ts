@@ -12,6 +12,7 @@ import { ShareGroup } from './domain/share-group';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { DeliveredRef } from './share-delivery.types';
 import { ShareGroupsService } from './share-groups.service';
+import { AcquireSome, ShareKeyReader } from './share-key-reader';
 import { SharePartitionWriter } from './share-partition-writer';
 import { noEffects, ShareSettlement } from './share-settlement';
 import { TokenIssuer } from './token-issuer';
@@ -48,6 +49,7 @@ export class ShareAcquirer {
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(BrokerMetrics) private readonly brokerMetrics: BrokerMetrics,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(ShareKeyReader) private readonly keys: ShareKeyReader,
   ) {}
 
   /** True when `group` may get something from `topic`/`partition` now. */
@@ -82,15 +84,27 @@ export class ShareAcquirer {
         const expired = await this.scheduler.expireHolding(group, topic.id, partition, now);
         this.settlement.afterCommit(expired);
         const state = this.groups.partition(group, topic, partition);
-        const records = state.acquire(
-          memberId,
-          maxRecords,
-          log.logStartOffset,
-          log.logEndOffset,
-          now,
-          lockDurationMs,
-          () => this.tokens.next(),
-        );
+        const acquireSome: AcquireSome = (max, keyOf) =>
+          state.acquire(
+            memberId,
+            max,
+            log.logStartOffset,
+            log.logEndOffset,
+            now,
+            lockDurationMs,
+            () => this.tokens.next(),
+            keyOf,
+          );
+        const records = state.keyOrdered
+          ? await this.keys.acquire(
+              state,
+              topic.id,
+              partition,
+              maxRecords,
+              log.logEndOffset,
+              acquireSome,
+            )
+          : acquireSome(maxRecords, undefined);
         const skipped = state.takeSkippedByRetention();
         const effects = noEffects();
         const write = this.writer.commit(

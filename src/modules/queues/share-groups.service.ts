@@ -11,7 +11,7 @@ import { Storage } from '../../persistence/port/storage';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
-import { deadLetterTopicFor, ShareGroupConfig, StartFrom } from './domain/share-group-config';
+import { deadLetterTopicFor, StartFrom, storedShareGroupConfig } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
 import { asRecordState, fromStateRuns } from './domain/state-runs';
 import type { PutShareGroupBody } from './queues.schemas';
@@ -51,7 +51,7 @@ export class ShareGroupsService implements OnModuleInit {
       const group = new ShareGroup(
         row.id,
         row.name,
-        JSON.parse(row.config) as ShareGroupConfig,
+        storedShareGroupConfig(row.config),
         row.createdAtMs,
       );
       for (const stored of await this.storage.shares.load(row.id))

@@ -46,6 +46,7 @@ export class ShareGroup {
       maxInFlightRecords: this.currentConfig.maxInFlightRecords,
       maxLockMs: this.currentConfig.maxLockMs,
       backoff: toBackoffPolicy(this.currentConfig.backoffMs),
+      ordering: this.currentConfig.ordering,
     };
   }
 

@@ -210,6 +210,25 @@ describe('SharePartition with ordering "key"', () => {
     }
   });
 
+  it('writes the records that wait on their key, so that a restart finds every fetched offset', () => {
+    const t = ordered(['a', 'a', 'b', 'a']);
+    expect(t.acquire(0)).toEqual([0, 2]);
+    const changes = t.sp.takeChanges();
+    expect(changes.endOffset).toBe(4);
+    const written = changes.runs.flatMap((r) =>
+      Array.from({ length: r.lastOffset - r.firstOffset + 1 }, (_x, i) => [
+        r.firstOffset + i,
+        r.state,
+      ]),
+    );
+    expect(written).toEqual([
+      [0, RecordState.ACQUIRED],
+      [1, RecordState.AVAILABLE],
+      [2, RecordState.ACQUIRED],
+      [3, RecordState.AVAILABLE],
+    ]);
+  });
+
   it('learns the keys of a reloaded partition before it delivers, and keeps the rule', () => {
     const t = ordered(['a', 'b', 'a', 'b', 'c']);
     expect(t.acquire(0)).toEqual([0, 1, 4]);

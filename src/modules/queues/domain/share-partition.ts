@@ -98,7 +98,8 @@ export class SharePartition extends RecordWindow {
       const waits = this.keyOrder.wouldWait(key);
       const record = this.fetchNext();
       this.keyOrder.learn(record.offset, key);
-      if (!waits) take(record);
+      if (waits) this.touch(record);
+      else take(record);
     }
     return acquired;
   }
