@@ -74,10 +74,14 @@ export class KeyOrderLedger {
     return [...this.pending.values()];
   }
 
-  /** Per key, the offsets accepted ok, in the order their accepts were sent. */
-  acceptanceOrder(): Map<string, number[]> {
+  /**
+   * Per key, the offsets accepted ok, in the order their accepts were sent; with
+   * `committedUnanswered`, also the accepts never answered that it says committed.
+   */
+  acceptanceOrder(committedUnanswered?: (r: KeyedDelivery) => boolean): Map<string, number[]> {
     const byKey = new Map<string, number[]>();
-    for (const [, r] of [...this.okTickets].sort((a, b) => a[0] - b[0])) {
+    const unanswered = [...this.pending].filter(([, r]) => committedUnanswered?.(r) === true);
+    for (const [, r] of [...this.okTickets, ...unanswered].sort((a, b) => a[0] - b[0])) {
       const list = byKey.get(r.key) ?? [];
       list.push(r.offset);
       byKey.set(r.key, list);
