@@ -4,24 +4,50 @@ import { RecordState } from './record-state';
 
 /**
  * The deadlines of one share partition's pending records (a lock to expire, a release delay to
- * fall due) and the expiries parked after writing them failed (`ExpiryHolds`). Caches the
- * earliest deadline until told that something changed.
+ * fall due) and the expiries parked after writing them failed (`ExpiryHolds`). Keeps the
+ * records that have a deadline apart (so that finding one costs what is in flight, not what
+ * waits) and caches the earliest deadline until told that something changed.
  */
 export class PartitionDeadlines {
   private readonly holds = new ExpiryHolds();
   private cached: number | null | undefined;
+  /** The pending records with a deadline (`hasDeadline`), by offset. */
+  private readonly timed = new Map<number, InFlightRecord>();
 
-  constructor(private readonly pending: ReadonlyMap<number, InFlightRecord>) {}
+  constructor(private readonly pending: ReadonlyMap<number, InFlightRecord>) {
+    for (const record of pending.values()) this.changed(record);
+  }
 
-  /** A record's deadline may have changed: the earliest one is computed again when asked. */
-  changed(): void {
+  /** `record` changed (or left the pending records): the earliest deadline is computed again. */
+  changed(record?: InFlightRecord): void {
+    this.cached = undefined;
+    if (!record) return;
+    if (hasDeadline(record) && this.pending.get(record.offset) === record)
+      this.timed.set(record.offset, record);
+    else this.timed.delete(record.offset);
+  }
+
+  /** The records at `offsets` left the pending records. */
+  forget(offsets: Iterable<number>): void {
+    for (const offset of offsets) this.timed.delete(offset);
     this.cached = undefined;
   }
 
-  /** Forgets every parked expiry (the settings changed, or a reset). */
+  /** Forgets every parked expiry (the settings changed). */
   clear(): void {
     this.holds.clear();
     this.cached = undefined;
+  }
+
+  /** Forgets everything (a reset emptied the pending records). */
+  reset(): void {
+    this.timed.clear();
+    this.clear();
+  }
+
+  /** The pending records with a deadline, in offset order. */
+  records(): InFlightRecord[] {
+    return [...this.timed.values()].sort((a, b) => a.offset - b.offset);
   }
 
   /** True when `record`'s current delivery is parked at `nowMs`. */
@@ -34,7 +60,7 @@ export class PartitionDeadlines {
   /** Offsets whose deadline (lock end or release delay) is due at `nowMs` and not parked. */
   due(nowMs: number): number[] {
     const due: number[] = [];
-    for (const r of this.pending.values()) {
+    for (const r of this.records()) {
       const at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
       if (at !== null && at <= nowMs && !this.isHeld(r, nowMs)) due.push(r.offset);
     }
@@ -65,7 +91,7 @@ export class PartitionDeadlines {
   next(): number | null {
     if (this.cached !== undefined) return this.cached;
     let deadline = Infinity;
-    for (const r of this.pending.values()) {
+    for (const r of this.timed.values()) {
       let at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
       const heldUntil = this.holds.size > 0 ? this.holds.heldUntil(r.offset, r.token) : undefined;
       if (at !== null && heldUntil !== undefined) at = Math.max(at, heldUntil);
@@ -74,4 +100,12 @@ export class PartitionDeadlines {
     this.cached = deadline === Infinity ? null : deadline;
     return this.cached;
   }
+}
+
+/** ACQUIRED (its lock ends), or AVAILABLE after a delayed release. */
+function hasDeadline(record: InFlightRecord): boolean {
+  return (
+    record.state === RecordState.ACQUIRED ||
+    (record.state === RecordState.AVAILABLE && record.availableAtMs !== null)
+  );
 }

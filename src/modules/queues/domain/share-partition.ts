@@ -216,7 +216,7 @@ export class SharePartition extends RecordWindow {
    */
   expireLocks(nowMs: number): AttemptEnds {
     let delayedDue = 0;
-    for (const record of this.pending.values()) {
+    for (const record of this.deadlines.records()) {
       if (
         record.state === RecordState.AVAILABLE &&
         record.availableAtMs !== null &&
@@ -339,7 +339,8 @@ export class SharePartition extends RecordWindow {
       locksExpired: 0,
       madeDeliverable: false,
     };
-    for (const record of [...this.pending.values()]) {
+    // every ACQUIRED record has a deadline (its lock)
+    for (const record of this.deadlines.records()) {
       if (record.state !== RecordState.ACQUIRED || !match(record)) continue;
       const available = this.endAttempt(record, how, nowMs, result.archivals);
       if (available) result.madeAvailable.push({ ...record });
@@ -388,7 +389,7 @@ export class SharePartition extends RecordWindow {
   /** Moves the start and end to `offset`, forgetting every in-flight record (a reset). */
   override resetTo(offset: number): void {
     super.resetTo(offset);
-    this.deadlines.clear();
+    this.deadlines.reset();
     this.keyOrder.clear();
   }
 
@@ -396,7 +397,7 @@ export class SharePartition extends RecordWindow {
     const dropped = super.skipTo(logStartOffset);
     if (dropped === false) return false;
     for (const record of dropped) this.keyOrder.forget(record.offset);
-    this.deadlines.changed();
+    this.deadlines.forget(dropped.map((r) => r.offset));
     return dropped;
   }
 
@@ -407,7 +408,7 @@ export class SharePartition extends RecordWindow {
 
   protected override touch(record: InFlightRecord): void {
     super.touch(record);
-    this.deadlines.changed();
+    this.deadlines.changed(record);
   }
 }
 
