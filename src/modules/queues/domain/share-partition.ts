@@ -1,37 +1,34 @@
 import { AttemptEnd, Archival, DeadLetterReason, InFlightRecord } from './in-flight-record';
 import { backoffDelayMs } from './backoff';
-import { KEY_WAITING_PER_WINDOW, KeyOrder, MAX_KEY_WAITING, OrderingKey } from './key-order';
-import { PartitionDeadlines } from './partition-deadlines';
+import { KeyLookup } from './keyed-window';
 import { RecordState } from './record-state';
-import { RecordWindow } from './record-window';
 import type {
   AckOutcome,
   AckRequest,
   AttemptEnds,
-  KeyOrderCounts,
   SharePartitionSettings,
   SharePartitionSnapshot,
 } from './share-partition-types';
+import { TimedWindow } from './timed-window';
 
 /**
  * One share group's view of one partition (KIP-932's SharePartition, improved): per-record
- * states, acquisition locks, delivery counts, delayed releases and the start offset. Pure: time
- * comes in as `nowMs`, tokens from `issueToken`; changes accumulate until `takeChanges`.
+ * states, acquisition locks, delivery counts, delayed releases, the start offset and, with
+ * ordering `key`, the order of each key. Pure: time comes in as `nowMs`, tokens from
+ * `issueToken`; changes accumulate until `takeChanges`. Built in layers, one concept each:
+ * `RecordWindow` (states and offsets), `KeyedWindow` (keys), `TimedWindow` (deadlines); this
+ * class holds the rules.
  *
- * Invariants: `startOffset <= endOffset`; each offset in [startOffset, endOffset) is either in
- * `pending` (AVAILABLE or ACQUIRED, kept in offset order) or in `done` (terminal); the number of
- * pending records never exceeds `maxInFlightRecords` through new fetches.
+ * Invariants: `startOffset <= endOffset`; each offset in [startOffset, endOffset) is either
+ * pending (AVAILABLE or ACQUIRED, kept in offset order) or done (terminal); new fetches never
+ * take the pending records that do not wait on their key past `maxInFlightRecords`.
  */
-export class SharePartition extends RecordWindow {
-  private readonly deadlines: PartitionDeadlines;
-  private readonly keyOrder = new KeyOrder();
-
+export class SharePartition extends TimedWindow {
   constructor(
     private settings: SharePartitionSettings,
     snapshot: SharePartitionSnapshot,
   ) {
     super(snapshot);
-    this.deadlines = new PartitionDeadlines(this.pending);
   }
 
   /** New group settings; parked expiries are retried at once (something changed). */
@@ -45,6 +42,10 @@ export class SharePartition extends RecordWindow {
     return this.settings.ordering === 'key';
   }
 
+  protected get maxInFlightRecords(): number {
+    return this.settings.maxInFlightRecords;
+  }
+
   /**
    * Acquires up to `maxRecords` for `memberId`: first AVAILABLE records whose release delay is
    * due, then new offsets up to `logEndOffset` while the window has room. Each gets a lock until
@@ -53,9 +54,8 @@ export class SharePartition extends RecordWindow {
    *
    * With ordering `key`, only records that do not wait on their key are acquired (see
    * `KeyOrder`), and new offsets are fetched only while `keyOf` knows their key (the shell reads
-   * them from the log; `learnKeys` first for the pending records). Records waiting on their key
-   * do not take room in the window: they are held beside it, up to `KEY_WAITING_PER_WINDOW`
-   * times its size, so that one key's backlog never keeps other keys from being fetched.
+   * them from the log; `learnKeys` first for the pending records); records waiting on their key
+   * are held beside the window (see `KeyedWindow`).
    */
   acquire(
     memberId: string,
@@ -65,7 +65,7 @@ export class SharePartition extends RecordWindow {
     nowMs: number,
     lockDurationMs: number,
     issueToken: () => string,
-    keyOf?: (offset: number) => OrderingKey | null | undefined,
+    keyOf?: KeyLookup,
   ): InFlightRecord[] {
     this.skipTo(logStartOffset);
     const acquired: InFlightRecord[] = [];
@@ -75,59 +75,16 @@ export class SharePartition extends RecordWindow {
       this.lock(record, memberId, token, nowMs, nowMs + lockDurationMs);
       acquired.push({ ...record });
     };
-    if (this.keyOrdered) {
-      if (!this.keysKnown()) return acquired;
-      for (const offset of this.keyOrder.heads) {
-        if (acquired.length >= maxRecords) break;
-        const record = this.pending.get(offset)!;
-        if (isDue(record, nowMs)) take(record);
-      }
-    } else {
-      for (const record of this.pending.values()) {
-        if (acquired.length >= maxRecords) break;
-        if (isDue(record, nowMs)) take(record);
-      }
+    for (const record of this.candidates()) {
+      if (acquired.length >= maxRecords) break;
+      if (isDue(record, nowMs)) take(record);
     }
-    while (acquired.length < maxRecords && this.end < logEndOffset && this.hasRoom()) {
-      if (!this.keyOrdered) {
-        take(this.fetchNext());
-        continue;
-      }
-      const key = keyOf?.(this.end);
-      if (key === undefined) break;
-      const waits = this.keyOrder.wouldWait(key);
-      const record = this.fetchNext();
-      this.keyOrder.learn(record.offset, key);
-      if (waits) this.touch(record);
-      else take(record);
+    while (acquired.length < maxRecords) {
+      const record = this.fetchOne(logEndOffset, keyOf);
+      if (record === undefined) break;
+      if (record !== null) take(record);
     }
     return acquired;
-  }
-
-  /**
-   * True when `acquire` could fetch new offsets below `logEndOffset` now. With ordering `key`
-   * it then needs their keys from `end` on.
-   */
-  canFetch(logEndOffset: number): boolean {
-    return this.end < logEndOffset && this.hasRoom() && this.keysKnown();
-  }
-
-  /** Pending offsets whose key is not known yet (ordering `key`; after a load), ascending. */
-  unknownKeys(): number[] {
-    if (!this.keyOrdered || this.keysKnown()) return [];
-    return [...this.pending.keys()].filter((offset) => !this.keyOrder.knows(offset));
-  }
-
-  /** The keys of pending records, as the log holds them (null: no key). */
-  learnKeys(keys: Iterable<readonly [number, OrderingKey | null]>): void {
-    for (const [offset, key] of keys)
-      if (this.pending.has(offset)) this.keyOrder.learn(offset, key);
-  }
-
-  /** Records waiting on their key, and keys with a record not finished. */
-  keyOrderCounts(): KeyOrderCounts {
-    if (!this.keyOrdered) return { waiting: 0, keysInFlight: 0 };
-    return { waiting: this.keyOrder.waiting, keysInFlight: this.keyOrder.keysInFlight };
   }
 
   /**
@@ -240,31 +197,6 @@ export class SharePartition extends RecordWindow {
     };
   }
 
-  /** Offsets whose deadline (lock end or release delay) is due at `nowMs` and not parked. */
-  dueOffsets(nowMs: number): number[] {
-    return this.deadlines.due(nowMs);
-  }
-
-  /**
-   * Parks the attempt end of the records at `offsets` until `untilMs`, after writing it failed:
-   * they stay as they are, `expireLocks` and acknowledgements leave them alone, and
-   * `nextDeadline` reports `untilMs` for them instead of their overdue deadline. Ends when the
-   * record moves on or the settings change. Returns the offsets parked for the first time in
-   * their current delivery (a retry that fails again is not new).
-   */
-  holdExpiry(offsets: readonly number[], untilMs: number): number[] {
-    return this.deadlines.hold(offsets, untilMs);
-  }
-
-  /**
-   * Takes over the parked expiries and known keys of `previous` (this partition reloaded after
-   * a rollback).
-   */
-  adoptHolds(previous: SharePartition): void {
-    this.deadlines.adopt(previous.deadlines);
-    this.keyOrder.adopt(previous.keyOrder, this.pending.keys());
-  }
-
   /** Ends the attempts of every record `memberId` holds (its connection closed). */
   releaseMember(memberId: string, nowMs: number): AttemptEnds {
     return this.endAttempts((r) => r.memberId === memberId, AttemptEnd.MEMBER_LEFT, nowMs);
@@ -289,42 +221,13 @@ export class SharePartition extends RecordWindow {
     return released;
   }
 
-  /**
-   * The earliest time something here needs attention: a lock to expire, a delayed record to
-   * become deliverable, or a parked expiry to retry. Null when nothing is pending on time.
-   */
-  nextDeadline(): number | null {
-    return this.deadlines.next();
-  }
-
   /** True when a receive at `nowMs` could get something without a new produce. */
   hasDeliverable(nowMs: number, logEndOffset: number): boolean {
     if (this.end < logEndOffset && this.hasRoom()) return true;
-    if (!this.keyOrdered) {
-      for (const r of this.pending.values()) if (isDue(r, nowMs)) return true;
-      return false;
-    }
     // keys not known yet are learnt by the next acquisition
-    if (!this.keysKnown()) return true;
-    for (const offset of this.keyOrder.heads)
-      if (isDue(this.pending.get(offset)!, nowMs)) return true;
+    if (this.keyOrdered && !this.keysKnown()) return true;
+    for (const r of this.candidates()) if (isDue(r, nowMs)) return true;
     return false;
-  }
-
-  /**
-   * Room to fetch: the window holds at most `maxInFlightRecords` records that do not wait on
-   * their key; those that do are bounded on their own.
-   */
-  private hasRoom(): boolean {
-    const max = this.settings.maxInFlightRecords;
-    if (!this.keyOrdered) return this.pending.size < max;
-    const waiting = this.keyOrder.waiting;
-    const maxWaiting = Math.min(max * KEY_WAITING_PER_WINDOW, MAX_KEY_WAITING);
-    return this.pending.size - waiting < max && waiting < maxWaiting;
-  }
-
-  private keysKnown(): boolean {
-    return this.keyOrder.known === this.pending.size;
   }
 
   private endAttempts(
@@ -359,10 +262,6 @@ export class SharePartition extends RecordWindow {
     return !madeAvailable || record.availableAtMs === null;
   }
 
-  private isHeld(record: InFlightRecord, nowMs: number): boolean {
-    return this.deadlines.isHeld(record, nowMs);
-  }
-
   /** Ends the current attempt: AVAILABLE (after a delay), or ARCHIVED on the last delivery. */
   private endAttempt(
     record: InFlightRecord,
@@ -384,31 +283,6 @@ export class SharePartition extends RecordWindow {
     const delay = delayMs ?? backoffDelayMs(this.settings.backoff, record.deliveryCount);
     this.unlock(record, delay > 0 ? nowMs + delay : null);
     return true;
-  }
-
-  /** Moves the start and end to `offset`, forgetting every in-flight record (a reset). */
-  override resetTo(offset: number): void {
-    super.resetTo(offset);
-    this.deadlines.reset();
-    this.keyOrder.clear();
-  }
-
-  protected override skipTo(logStartOffset: number): InFlightRecord[] | false {
-    const dropped = super.skipTo(logStartOffset);
-    if (dropped === false) return false;
-    for (const record of dropped) this.keyOrder.forget(record.offset);
-    this.deadlines.forget(dropped.map((r) => r.offset));
-    return dropped;
-  }
-
-  protected override finish(record: InFlightRecord, state: RecordState): void {
-    super.finish(record, state);
-    this.keyOrder.forget(record.offset);
-  }
-
-  protected override touch(record: InFlightRecord): void {
-    super.touch(record);
-    this.deadlines.changed(record);
   }
 }
 
