@@ -48,7 +48,7 @@ export class ShareKeyReader {
       if (acquired.length >= maxRecords || !state.canFetch(logEndOffset)) break;
       const from = state.end;
       const wanted = Math.max(MIN_LOOKAHEAD, 2 * (maxRecords - acquired.length));
-      const count = Math.min(logEndOffset - from, wanted, MAX_LOOKAHEAD);
+      const count = Math.min(logEndOffset - from, wanted, state.fetchRoom(), MAX_LOOKAHEAD);
       let page: RecordPage;
       try {
         page = await this.storage.log.readPage(topicId, partition, from, count, LOOKAHEAD_BYTES);

@@ -30,6 +30,18 @@ export abstract class KeyedWindow extends RecordWindow {
     return this.end < logEndOffset && this.hasRoom() && this.keysKnown();
   }
 
+  /**
+   * At most how many new offsets `acquire` could fetch now (the room in the window, plus with
+   * ordering `key` the room for records waiting on their key): no point reading keys past it.
+   */
+  fetchRoom(): number {
+    const max = this.maxInFlightRecords;
+    if (!this.keyOrdered) return Math.max(0, max - this.pending.size);
+    const waiting = this.keyOrder.waiting;
+    const inWindow = this.pending.size - waiting;
+    return Math.max(0, max - inWindow) + Math.max(0, this.maxWaiting() - waiting);
+  }
+
   /** Pending offsets whose key is not known yet (ordering `key`; after a load), ascending. */
   unknownKeys(): number[] {
     if (!this.keyOrdered || this.keysKnown()) return [];
@@ -84,8 +96,11 @@ export abstract class KeyedWindow extends RecordWindow {
     const max = this.maxInFlightRecords;
     if (!this.keyOrdered) return this.pending.size < max;
     const waiting = this.keyOrder.waiting;
-    const maxWaiting = Math.min(max * KEY_WAITING_PER_WINDOW, MAX_KEY_WAITING);
-    return this.pending.size - waiting < max && waiting < maxWaiting;
+    return this.pending.size - waiting < max && waiting < this.maxWaiting();
+  }
+
+  private maxWaiting(): number {
+    return Math.min(this.maxInFlightRecords * KEY_WAITING_PER_WINDOW, MAX_KEY_WAITING);
   }
 
   protected keysKnown(): boolean {

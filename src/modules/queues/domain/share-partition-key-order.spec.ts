@@ -167,9 +167,11 @@ describe('SharePartition with ordering "key"', () => {
     const cap = 2 * KEY_WAITING_PER_WINDOW;
     const keys = [...Array.from({ length: cap + 5 }, () => 'a'), 'b'];
     const t = ordered(keys, { maxInFlightRecords: 2 });
+    expect(t.sp.fetchRoom()).toBe(2 + cap);
     expect(t.acquire(0)).toEqual([0]);
     expect(t.sp.keyOrderCounts().waiting).toBe(cap);
     expect(t.sp.end).toBe(cap + 1);
+    expect(t.sp.fetchRoom()).toBe(1);
     t.ack(0, 'accept', 1);
     expect(t.acquire(2)).toEqual([1]);
     expect(t.sp.end).toBe(cap + 2);
