@@ -131,7 +131,11 @@ describe('share groups with ordering "key"', () => {
       { key: 'a', value: 4 },
     ]);
     const first = (await q.receive('g', { maxRecords: 10 })).records;
-    expect(first.map((r) => r.offset)).toEqual([0, 2, 3]);
+    expect(first.map((r) => [r.offset, r.key, r.value, r.deliveryCount])).toEqual([
+      [0, 'a', 0, 1],
+      [2, 'b', 2, 1],
+      [3, undefined, 3, 1],
+    ]);
     const metrics = (await request(broker.url).get('/metrics')).text;
     const labels = { group: 'g', topic: 'o', partition: '0' };
     expect(sample(metrics, 'weir_share_key_blocked_records', labels)).toBe(2);

@@ -95,6 +95,7 @@ export class ShareAcquirer {
             () => this.tokens.next(),
             keyOf,
           );
+        const ahead: RecordPage[] = []; // pages read ahead for their keys (ordering 'key')
         const records = state.keyOrdered
           ? await this.keys.acquire(
               state,
@@ -103,6 +104,7 @@ export class ShareAcquirer {
               maxRecords,
               log.logEndOffset,
               acquireSome,
+              ahead,
             )
           : acquireSome(maxRecords, undefined);
         const skipped = state.takeSkippedByRetention();
@@ -114,14 +116,13 @@ export class ShareAcquirer {
         );
         // The records are read while the acquisition commits (they are immutable); nothing is
         // served unless that commit succeeded. Saves a round trip to the engine per receive.
+        const offsets = records.map((r) => r.offset);
         const page =
-          records.length > 0
-            ? this.storage.log.readOffsets(
-                topic.id,
-                partition,
-                records.map((r) => r.offset),
-              )
-            : undefined;
+          records.length === 0
+            ? undefined
+            : state.keyOrdered
+              ? this.keys.pageOf(topic.id, partition, offsets, ahead)
+              : this.storage.log.readOffsets(topic.id, partition, offsets);
         page?.catch(() => undefined); // awaited below only if the write committed
         await write;
         this.brokerMetrics.groupSkippedByRetention(group.name, topic.name, skipped);

@@ -32,6 +32,7 @@ export class ShareKeyReader {
 
   constructor(@Inject(Storage) private readonly storage: Storage) {}
 
+  /** Acquires; the pages read ahead are added to `ahead` (see `pageOf`). */
   async acquire(
     state: SharePartition,
     topicId: number,
@@ -39,6 +40,7 @@ export class ShareKeyReader {
     maxRecords: number,
     logEndOffset: number,
     acquireSome: AcquireSome,
+    ahead: RecordPage[],
   ): Promise<InFlightRecord[]> {
     await this.learnPending(state, topicId, partition);
     const acquired = acquireSome(maxRecords, undefined);
@@ -57,11 +59,37 @@ export class ShareKeyReader {
         this.logger.warn(`reading keys of ${topicId}/${partition} failed: ${String(error)}`);
         break;
       }
+      ahead.push(page);
       const keys = pageKeys(page);
       acquired.push(...acquireSome(maxRecords - acquired.length, (offset) => keys.get(offset)));
       if (state.end === from) break;
     }
     return acquired;
+  }
+
+  /**
+   * The records at `offsets` as one page in offset order: those in the pages just read ahead
+   * taken from them, the others read from the log (records are immutable: either is the same).
+   */
+  async pageOf(
+    topicId: number,
+    partition: number,
+    unsorted: readonly number[],
+    ahead: readonly RecordPage[],
+  ): Promise<RecordPage> {
+    const offsets = [...unsorted].sort((a, b) => a - b);
+    const found = new Map<number, [RecordPage, number]>();
+    for (const page of ahead)
+      for (let i = 0; i < page.count; i++) found.set(page.offsets[i]!, [page, i]);
+    const missing = offsets.filter((offset) => !found.has(offset));
+    if (missing.length === offsets.length)
+      return this.storage.log.readOffsets(topicId, partition, offsets);
+    if (missing.length > 0) {
+      const rest = await this.storage.log.readOffsets(topicId, partition, missing);
+      for (let i = 0; i < rest.count; i++) found.set(rest.offsets[i]!, [rest, i]);
+    }
+    const entries = offsets.map((offset) => found.get(offset));
+    return pickRecords(entries.filter((e): e is [RecordPage, number] => e !== undefined));
   }
 
   /** Reads the keys of the pending records the share partition does not know. */
@@ -98,4 +126,26 @@ function pageKeys(page: RecordPage): Map<number, OrderingKey | null> {
     keys.set(page.offsets[i]!, Number.isNaN(hash) ? null : hash);
   }
   return keys;
+}
+
+/** One page of the given records (page and index, in offset order). */
+function pickRecords(entries: ReadonlyArray<readonly [RecordPage, number]>): RecordPage {
+  const count = entries.length;
+  const offsets = new Float64Array(count);
+  const timestamps = new Float64Array(count);
+  const sizes = new Float64Array(count);
+  const keyHashes = new Float64Array(count);
+  const wireStarts = new Uint32Array(count + 1);
+  entries.forEach(([page, i], n) => {
+    offsets[n] = page.offsets[i]!;
+    timestamps[n] = page.timestamps[i]!;
+    sizes[n] = page.sizes[i]!;
+    keyHashes[n] = page.keyHashes[i]!;
+    wireStarts[n + 1] = wireStarts[n]! + page.wireStarts[i + 1]! - page.wireStarts[i]!;
+  });
+  const wire = Buffer.allocUnsafe(wireStarts[count]!);
+  entries.forEach(([page, i], n) =>
+    page.wire.copy(wire, wireStarts[n], page.wireStarts[i], page.wireStarts[i + 1]),
+  );
+  return { count, offsets, timestamps, sizes, keyHashes, wireStarts, wire };
 }
