@@ -8,6 +8,7 @@ import { ShareAckService } from './share-ack.service';
 import { ShareAcquirer } from './share-acquirer';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
+import { ShareKeyReader } from './share-key-reader';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
 import { ShareSettlement } from './share-settlement';
@@ -21,6 +22,7 @@ import { ShareSettlement } from './share-settlement';
     ShareSettlement,
     SharePartitionWriter,
     LockExpiryScheduler,
+    ShareKeyReader,
     ShareAcquirer,
     ShareDeliveryService,
     ShareAckService,

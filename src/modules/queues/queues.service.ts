@@ -9,6 +9,7 @@ import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
+import type { KeyOrderCounts } from './domain/share-partition-types';
 import { PutShareGroupBody, ResetBody, ShareGroupList, ShareGroupView } from './queues.schemas';
 import {
   shareGroupDeletedKey,
@@ -139,6 +140,7 @@ export class QueuesService implements OnModuleInit {
         startFrom: c.startFrom,
         maxInFlightRecords: c.maxInFlightRecords,
         maxLockMs: c.maxLockMs,
+        ordering: c.ordering,
       },
       partitions: samples.map((s) => ({
         topic: s.topic,
@@ -188,6 +190,7 @@ export class QueuesService implements OnModuleInit {
           endOffset: state.end,
           ...state.counts(logEnd),
           lag: state.lag(logEnd),
+          ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
         };
         const [oldestRecord] =
           oldest !== undefined
@@ -201,4 +204,11 @@ export class QueuesService implements OnModuleInit {
     }
     return samples;
   }
+}
+
+/** The per-key ordering fields of a metrics sample. */
+function keyOrderSample(
+  counts: KeyOrderCounts,
+): Pick<SharePartitionSample, 'keyWaiting' | 'keysInFlight'> {
+  return { keyWaiting: counts.waiting, keysInFlight: counts.keysInFlight };
 }

@@ -12,7 +12,7 @@ import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror
 import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
-import { deadLetterTopicFor, ShareGroupConfig, StartFrom } from './domain/share-group-config';
+import { deadLetterTopicFor, StartFrom, storedShareGroupConfig } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
 import { asRecordState, fromStateRuns } from './domain/state-runs';
 import type { PutShareGroupBody } from './queues.schemas';
@@ -52,7 +52,7 @@ export class ShareGroupsService implements OnModuleInit {
       const group = new ShareGroup(
         row.id,
         row.name,
-        JSON.parse(row.config) as ShareGroupConfig,
+        storedShareGroupConfig(row.config),
         row.createdAtMs,
       );
       for (const stored of await this.storage.shares.load(row.id))
