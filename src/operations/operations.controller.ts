@@ -28,14 +28,14 @@ export class OperationsController {
 
   @Public()
   @Get('health/ready')
-  @Route({ summary: 'Readiness: the database is open and writable' })
-  async ready(): Promise<{ status: 'ok' }> {
+  @Route({ summary: 'Readiness: the storage (`sqlite` or `postgres`) is open and writable' })
+  async ready(): Promise<{ status: 'ok'; storage: Storage['kind'] }> {
     try {
       await this.storage.checkWritable();
     } catch (error) {
       throw new BrokerError(ErrorCode.NOT_READY, `database is not writable: ${String(error)}`);
     }
-    return { status: 'ok' };
+    return { status: 'ok', storage: this.storage.kind };
   }
 
   @Public()
