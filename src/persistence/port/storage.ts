@@ -3,6 +3,7 @@ import type { DeadLetterStorage } from './dead-letter-storage';
 import type { LogStorage } from './log-storage';
 import type { OffsetStorage } from './offset-storage';
 import type { ShareStorage } from './share-storage';
+import type { WriteFence } from './write-fence';
 
 /**
  * The storage port: everything the broker keeps, behind narrow asynchronous operations, each
@@ -17,6 +18,15 @@ export abstract class Storage {
   abstract readonly shares: ShareStorage;
   abstract readonly offsets: OffsetStorage;
   abstract readonly deadLetters: DeadLetterStorage;
+
+  /**
+   * Fences every later write that touches a partition (appends, retention, share state) with
+   * the lease `fence` answers, checked in the write's own transaction; null stops fencing. An
+   * engine without leases (SQLite: one node) ignores it.
+   */
+  setWriteFence(fence: WriteFence | null): void {
+    void fence;
+  }
 
   /** Proves the storage can be written now (readiness). */
   abstract checkWritable(): Promise<void>;

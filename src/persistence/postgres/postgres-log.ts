@@ -6,6 +6,7 @@ import {
   RecordPage,
   RecordSummary,
 } from '../port/log-storage';
+import { WriteFences } from './lease-fence';
 import { appendBatches, PAGE_COLUMNS, PageRow, toRecordPage } from './record-rows';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 
@@ -54,12 +55,20 @@ const TRUNCATE = `
  * The log on PostgreSQL. Retention (`truncateHead`) deletes a primary-key range of the
  * partition's head in one statement and moves the log start under the partition row's lock;
  * the records table is tuned to be vacuumed often, so the freed space is reused by the tail.
+ * Appends and retention are fenced by the partition's lease (`WriteFences`) in their
+ * transaction.
  */
 export class PostgresLog implements LogStorage {
-  constructor(private readonly runner: TransactionRunner) {}
+  constructor(
+    private readonly runner: TransactionRunner,
+    private readonly fences: WriteFences = new WriteFences(),
+  ) {}
 
   append(batches: readonly PartitionAppend[]): Promise<number[]> {
-    return this.runner.run(WorkMode.WRITE, (client) => appendBatches(client, batches));
+    return this.runner.run(WorkMode.WRITE, async (client) => {
+      await this.fences.check(client, batches);
+      return appendBatches(client, batches);
+    });
   }
 
   readPage(
@@ -125,6 +134,7 @@ export class PostgresLog implements LogStorage {
     newStartOffset: number,
   ): Promise<PartitionBounds> {
     return this.runner.run(WorkMode.WRITE, async (client) => {
+      await this.fences.check(client, [{ topicId, partition }]);
       const locked = await client.query<BoundsColumns>(
         `SELECT topic_id, partition, log_start_offset, log_end_offset, bytes FROM partitions
          WHERE topic_id = $1 AND partition = $2 FOR NO KEY UPDATE`,

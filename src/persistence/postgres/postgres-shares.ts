@@ -5,12 +5,23 @@ import type {
   StoredSharePartition,
 } from '../port/share-storage';
 import { appendDeadLetters } from './dead-letter-copy';
+import { WriteFences } from './lease-fence';
 import { loadSharePartitions, writeSharePartitions } from './share-state';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 
-/** Share-group state on PostgreSQL: runs of offsets, written with their dead-letter copies. */
+/**
+ * Share-group state on PostgreSQL: runs of offsets, written with their dead-letter copies. A
+ * write is fenced by the leases of the share partitions it changes (their topic partitions'
+ * owner keeps them, DESIGN §7 "State"), not by the leases of the dead-letter partitions its
+ * copies go to: those may be owned by other nodes, and a copy is an append whose offset is
+ * assigned under the target partition's row lock, so appenders on several nodes stay dense and
+ * unique, and the archive that causes it is fenced, so it is never copied twice.
+ */
 export class PostgresShares implements ShareStorage {
-  constructor(private readonly runner: TransactionRunner) {}
+  constructor(
+    private readonly runner: TransactionRunner,
+    private readonly fences: WriteFences = new WriteFences(),
+  ) {}
 
   load(groupId: number): Promise<StoredSharePartition[]> {
     return this.runner.run(WorkMode.SNAPSHOT_READ, (client) =>
@@ -23,6 +34,7 @@ export class PostgresShares implements ShareStorage {
     deadLetters: readonly DeadLetterAppend[],
   ): Promise<number[]> {
     return this.runner.run(WorkMode.WRITE, async (client) => {
+      await this.fences.check(client, writes);
       await writeSharePartitions(client, writes);
       return appendDeadLetters(client, deadLetters);
     });

@@ -1,4 +1,6 @@
 import { Storage } from '../port/storage';
+import type { WriteFence } from '../port/write-fence';
+import { WriteFences } from './lease-fence';
 import { PostgresCatalogue } from './postgres-catalogue';
 import { PostgresDeadLetters } from './postgres-dead-letters';
 import { PostgresLog } from './postgres-log';
@@ -24,6 +26,7 @@ export class PostgresStorage extends Storage {
   readonly shares: PostgresShares;
   readonly offsets: PostgresOffsets;
   readonly deadLetters: PostgresDeadLetters;
+  private readonly fences = new WriteFences();
 
   private constructor(
     private readonly runner: TransactionRunner,
@@ -31,8 +34,8 @@ export class PostgresStorage extends Storage {
   ) {
     super();
     this.catalogue = new PostgresCatalogue(runner);
-    this.log = new PostgresLog(runner);
-    this.shares = new PostgresShares(runner);
+    this.log = new PostgresLog(runner, this.fences);
+    this.shares = new PostgresShares(runner, this.fences);
     this.offsets = new PostgresOffsets(runner);
     this.deadLetters = new PostgresDeadLetters(runner);
   }
@@ -56,6 +59,10 @@ export class PostgresStorage extends Storage {
   /** Index in `urls` of the server written through now, or null while none is known. */
   get currentPrimary(): number | null {
     return this.primary.currentPrimary;
+  }
+
+  override setWriteFence(fence: WriteFence | null): void {
+    this.fences.set(fence);
   }
 
   /** Proves a transaction id can be assigned on the primary (fails on a standby). */
