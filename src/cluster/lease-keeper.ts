@@ -53,6 +53,8 @@ export interface LeaseKeeperOptions {
   drain?: (lease: OwnedLease) => Promise<void>;
   /** Bound on `drain`. Default the lease period. Ms. */
   drainTimeoutMs?: number;
+  /** Called after each tick that reached the database, with how many leases it renewed. */
+  onTick?: (summary: { renewed: number }) => void;
   /** Failures of a tick or a release (the next tick tries again). */
   onError?: (error: unknown) => void;
 }
@@ -182,6 +184,7 @@ export class LeaseKeeper {
     const acquireSentMs = this.clock.now();
     const granted = await this.store.acquire(nodeId, plan.acquire, leaseMs);
     for (const grant of granted) this.gain(grant, acquireSentMs);
+    this.options.onTick?.({ renewed: renewed.length });
   }
 
   private adoptRenewals(held: OwnedLease[], renewed: GrantedLease[], sentMs: number): void {

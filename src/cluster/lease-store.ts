@@ -105,3 +105,17 @@ export class NotPartitionOwnerError extends Error {
     super(`this node does not own partition ${partition} of topic ${topicId}${who}`);
   }
 }
+
+/**
+ * What a cluster over a shared database needs from the storage: the node registry and the
+ * lease table on a connection of their own (so that lease renewals never queue behind data
+ * writes), and the longest a frozen writer can hold a row lock, which the lease must exceed.
+ */
+export interface ClusterCoordination {
+  registry: NodeRegistry;
+  leases: LeaseStore;
+  /** The larger of the data connections' `lock_timeout` and idle-in-transaction timeout. Ms. */
+  maxLockHoldMs: number;
+  /** Ends the coordination connections. */
+  close(): Promise<void>;
+}

@@ -1,3 +1,4 @@
+import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { CatalogueStorage } from './catalogue-storage';
 import type { DeadLetterStorage } from './dead-letter-storage';
 import type { LogStorage } from './log-storage';
@@ -26,6 +27,14 @@ export abstract class Storage {
    */
   setWriteFence(fence: WriteFence | null): void {
     void fence;
+  }
+
+  /**
+   * Opens the node registry and the lease table of a cluster of nodes sharing this storage, on
+   * connections of their own; null for an engine that one node owns alone (SQLite).
+   */
+  openCoordination(): Promise<ClusterCoordination> | null {
+    return null;
   }
 
   /** Proves the storage can be written now (readiness). */

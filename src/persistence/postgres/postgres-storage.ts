@@ -1,9 +1,12 @@
+import type { ClusterCoordination } from '../../cluster/lease-store';
 import { Storage } from '../port/storage';
 import type { WriteFence } from '../port/write-fence';
 import { WriteFences } from './lease-fence';
 import { PostgresCatalogue } from './postgres-catalogue';
 import { PostgresDeadLetters } from './postgres-dead-letters';
+import { PostgresLeaseStore } from './postgres-lease-store';
 import { PostgresLog } from './postgres-log';
+import { PostgresNodeRegistry } from './postgres-node-registry';
 import { PostgresOffsets } from './postgres-offsets';
 import { PostgresStorageOptions, withDefaults } from './postgres-options';
 import { migrateSchema } from './postgres-schema';
@@ -31,6 +34,7 @@ export class PostgresStorage extends Storage {
   private constructor(
     private readonly runner: TransactionRunner,
     private readonly primary: PrimaryPool,
+    private readonly options: PostgresStorageOptions,
   ) {
     super();
     this.catalogue = new PostgresCatalogue(runner);
@@ -53,7 +57,22 @@ export class PostgresStorage extends Storage {
       await runner.close();
       throw error;
     }
-    return new PostgresStorage(runner, primary);
+    return new PostgresStorage(runner, primary, resolved);
+  }
+
+  /**
+   * The registry and lease table on a small pool of their own to the same primary (it follows
+   * a promotion as the data pool does); every lease call is one short statement.
+   */
+  override openCoordination(): Promise<ClusterCoordination> {
+    const options = { ...this.options, poolSize: 2 };
+    const runner = new TransactionRunner(new PrimaryPool(options), options.maxRetries);
+    return Promise.resolve({
+      registry: new PostgresNodeRegistry(runner),
+      leases: new PostgresLeaseStore(runner),
+      maxLockHoldMs: Math.max(options.lockTimeoutMs, options.idleInTransactionTimeoutMs),
+      close: () => runner.close(),
+    });
   }
 
   /** Index in `urls` of the server written through now, or null while none is known. */

@@ -1,0 +1,185 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { BROKER_CONFIG } from '../common/core.module';
+import type { BrokerConfig } from '../config/broker-config';
+import { ConfigError } from '../config/broker-config';
+import { ClusterMetrics } from '../metrics/cluster-metrics';
+import { Storage } from '../persistence/port/storage';
+import { LeaseChange, LeaseKeeper, OwnedLease } from './lease-keeper';
+import { ClusterCoordination, NotPartitionOwnerError } from './lease-store';
+import { DirectorySnapshot, OwnershipDirectory } from './ownership-directory';
+
+/** Where a request for one partition goes. */
+export type PartitionRoute =
+  | { kind: 'local' }
+  | { kind: 'remote'; nodeId: string; url: string; epoch: number }
+  /** No live owner is known (a takeover in progress): retriable. */
+  | { kind: 'unowned'; nodeId: string | null; url: string | null };
+
+const LOCAL: PartitionRoute = { kind: 'local' };
+
+/**
+ * This node's place in a cluster of Weir nodes over PostgreSQL (DESIGN §7). On an engine that
+ * one node owns alone (SQLite) it is inert: every partition is local and writes are not
+ * fenced. Otherwise, at bootstrap, it opens the registry and lease table on their own
+ * connections, starts the `LeaseKeeper`, fences every partition write of the storage with the
+ * epoch the keeper holds, and keeps an `OwnershipDirectory` for routing, read again at each
+ * keeper tick. At shutdown it releases its leases and leaves the registry, so that the other
+ * nodes take over at once.
+ */
+@Injectable()
+export class ClusterRuntime
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger('Cluster');
+  private coordination: ClusterCoordination | null = null;
+  private keeper: LeaseKeeper | null = null;
+  private directory: OwnershipDirectory | null = null;
+  private readonly listeners = new Set<(change: LeaseChange) => void>();
+  private readonly drains = new Set<(lease: OwnedLease) => Promise<void>>();
+
+  constructor(
+    @Inject(Storage) private readonly storage: Storage,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(ClusterMetrics) private readonly metrics: ClusterMetrics,
+  ) {}
+
+  /** True when several nodes share the storage (PostgreSQL). */
+  get clustered(): boolean {
+    return this.keeper !== null;
+  }
+
+  get nodeId(): string {
+    return this.config.nodeId;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const opening = this.storage.openCoordination();
+    if (opening === null) return;
+    const coordination = await opening;
+    const { leaseMs, nodeId, advertisedUrl } = this.config;
+    if (leaseMs <= coordination.maxLockHoldMs) {
+      await coordination.close();
+      throw new ConfigError([
+        `WEIR_LEASE_MS: must exceed the storage's lock and idle-in-transaction timeouts (${coordination.maxLockHoldMs} ms), got ${leaseMs}`,
+      ]);
+    }
+    this.coordination = coordination;
+    const directory = new OwnershipDirectory(coordination.registry, coordination.leases, leaseMs);
+    const keeper = new LeaseKeeper(coordination.registry, coordination.leases, this.clock, {
+      nodeId,
+      url: advertisedUrl,
+      leaseMs,
+      drain: (lease) => this.drain(lease),
+      onTick: ({ renewed }) => {
+        this.metrics.leasesRenewed(renewed);
+        this.refreshQuietly();
+      },
+      onError: (error) => this.logger.warn(`lease keeper: ${String(error)}`),
+    });
+    keeper.onChange((change) => this.changed(change));
+    this.directory = directory;
+    this.keeper = keeper;
+    this.metrics.ownedFrom(() => keeper.leases().length);
+    this.storage.setWriteFence((topicId, partition) => ({
+      nodeId,
+      epoch: keeper.fence(topicId, partition),
+    }));
+    await keeper.start();
+    await directory.refresh();
+    this.logger.log(`node ${nodeId} at ${advertisedUrl} joined (lease ${leaseMs} ms)`);
+  }
+
+  /** Releases the leases and leaves the registry before the server closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.keeper?.close({ release: true });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.storage.setWriteFence(null);
+    await this.coordination?.close();
+    this.coordination = null;
+  }
+
+  /**
+   * Where a request for the partition goes: here when this node serves it now (by its own
+   * leases, the only authority for itself), else to the owner the directory last read.
+   */
+  route(topicId: number, partition: number): PartitionRoute {
+    if (!this.keeper || !this.directory) return LOCAL;
+    try {
+      this.keeper.fence(topicId, partition);
+      return LOCAL;
+    } catch (error) {
+      if (!(error instanceof NotPartitionOwnerError)) throw error;
+    }
+    const owner = this.directory.ownerOf(topicId, partition);
+    if (!owner || owner.url === null || owner.nodeId === this.config.nodeId) {
+      return { kind: 'unowned', nodeId: owner?.nodeId ?? null, url: owner?.url ?? null };
+    }
+    return { kind: 'remote', nodeId: owner.nodeId, url: owner.url, epoch: owner.epoch };
+  }
+
+  /** Reads the directory again (after a forward found the owner it knew wrong). */
+  async refresh(): Promise<void> {
+    await this.directory?.refresh();
+  }
+
+  /** Nodes and owners as last read; null in single-node mode. */
+  snapshot(): DirectorySnapshot | null {
+    return this.directory?.snapshot() ?? null;
+  }
+
+  /** The leases this node serves now (empty in single-node mode). */
+  ownedLeases(): OwnedLease[] {
+    return this.keeper?.leases() ?? [];
+  }
+
+  /** Listens to this node's lease gains and losses; answers a function that stops listening. */
+  onChange(listener: (change: LeaseChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Adds work to finish before a partition is handed over (writes in flight on it). */
+  onDrain(drain: (lease: OwnedLease) => Promise<void>): () => void {
+    this.drains.add(drain);
+    return () => this.drains.delete(drain);
+  }
+
+  private async drain(lease: OwnedLease): Promise<void> {
+    await Promise.all([...this.drains].map((drain) => drain(lease)));
+  }
+
+  private changed(change: LeaseChange): void {
+    if (change.kind === 'gained') this.metrics.leaseGained();
+    else this.metrics.leaseLost(change.reason);
+    const { topicId, partition, epoch } = change.lease;
+    const reason = change.kind === 'lost' ? ` (${change.reason})` : '';
+    this.logger.debug(
+      `${change.kind} partition ${topicId}/${partition} at epoch ${epoch}${reason}`,
+    );
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error(`lease listener failed: ${String(error)}`);
+      }
+    }
+    if (change.kind === 'lost') this.refreshQuietly();
+  }
+
+  private refreshQuietly(): void {
+    this.directory
+      ?.refresh()
+      .catch((error: unknown) => this.logger.warn(`directory refresh: ${String(error)}`));
+  }
+}
