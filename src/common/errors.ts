@@ -67,3 +67,18 @@ export class BrokerError extends Error {
       : { code: this.code, message: this.message, details: this.details };
   }
 }
+
+/**
+ * A request for a partition could be served neither here nor at its owner (a takeover in
+ * progress, or the owner did not answer): `NOT_PARTITION_OWNER` with `details: { owner, url }`
+ * (null when unknown), retriable. Unlike a stream commit refused for a member that does not own
+ * a partition (409), it is answered 503: the request was right, the cluster was not ready.
+ */
+export class PartitionOwnerUnavailableError extends BrokerError {
+  constructor(
+    message: string,
+    details: { owner: string | null; url: string | null; [more: string]: unknown },
+  ) {
+    super(ErrorCode.NOT_PARTITION_OWNER, message, details);
+  }
+}
