@@ -29,6 +29,7 @@ class Peers implements PeerTransport {
 }
 
 const routing = (routes: Record<number, PartitionRoute>) => ({
+  clustered: true,
   refreshes: 0,
   route: (_topicId: number, partition: number) => routes[partition]!,
   refresh() {

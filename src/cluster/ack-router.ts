@@ -44,7 +44,9 @@ export class AckRouter {
       const parts = typeof receipt === 'string' ? parseReceipt(receipt) : undefined;
       return parts ? this.routing.route(parts.topicId, parts.partition) : LOCAL;
     };
-    if (acks.every((item) => where(item).kind === 'local')) return this.local(group, acks);
+    if (!this.routing.clustered || acks.every((item) => where(item).kind === 'local')) {
+      return this.local(group, acks);
+    }
     const outcomes = await dispatchByPartition(
       acks,
       where,

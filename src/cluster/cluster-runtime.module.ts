@@ -1,5 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { BROKER_CONFIG } from '../common/core.module';
+import type { BrokerConfig } from '../config/broker-config';
 import { ClusterRuntime } from './cluster-runtime';
+import { HttpPeerClient } from './peer-client';
 
 /**
  * The cluster runtime for every module (routing and fencing): global, and importing nothing
@@ -7,7 +10,14 @@ import { ClusterRuntime } from './cluster-runtime';
  */
 @Global()
 @Module({
-  providers: [ClusterRuntime],
-  exports: [ClusterRuntime],
+  providers: [
+    ClusterRuntime,
+    {
+      provide: HttpPeerClient,
+      inject: [BROKER_CONFIG],
+      useFactory: (config: BrokerConfig) => new HttpPeerClient(config.nodeId),
+    },
+  ],
+  exports: [ClusterRuntime, HttpPeerClient],
 })
 export class ClusterRuntimeModule {}

@@ -128,6 +128,18 @@ export class ClusterRuntime
     return { kind: 'remote', nodeId: owner.nodeId, url: owner.url, epoch: owner.epoch };
   }
 
+  /** The other live nodes that own a partition of one of `topicIds`, as last read. */
+  remoteOwnersOf(topicIds: readonly number[]): Array<{ nodeId: string; url: string }> {
+    const wanted = new Set(topicIds);
+    const owners = new Map<string, string>();
+    for (const owner of this.directory?.snapshot().owners ?? []) {
+      if (!wanted.has(owner.topicId) || owner.expired || owner.url === null) continue;
+      if (owner.nodeId === this.config.nodeId) continue;
+      owners.set(owner.nodeId, owner.url);
+    }
+    return [...owners].map(([nodeId, url]) => ({ nodeId, url }));
+  }
+
   /** Reads the directory again (after a forward found the owner it knew wrong). */
   async refresh(): Promise<void> {
     await this.directory?.refresh();

@@ -5,6 +5,8 @@ import { PeerUnreachableError } from './peer-client';
 
 /** Where partitions live, as a router needs it (the `ClusterRuntime`). */
 export interface OwnerRouting {
+  /** False on a single node: everything is local, nothing is routed. */
+  readonly clustered: boolean;
   route(topicId: number, partition: number): PartitionRoute;
   /** Reads who owns what again. */
   refresh(): Promise<void>;

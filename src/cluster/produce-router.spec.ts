@@ -12,6 +12,7 @@ const LOCAL = { kind: 'local' } as const;
 
 /** Owners by partition, before and after the directory is read again. */
 class Routing {
+  readonly clustered = true;
   refreshes = 0;
   constructor(
     private now: Record<number, PartitionRoute>,
@@ -52,11 +53,11 @@ class Local implements LocalProducer {
   private readonly next = new Map<number, number>();
   failWith: Error | null = null;
 
-  assignPartitions(_topic: ProduceTopic, inputs: readonly RecordInput[]): number[] {
-    return inputs.map((input) => (input.value as { p: number }).p);
+  assignPartitions(_topic: string, inputs: readonly RecordInput[]) {
+    return { topic: TOPIC, partitions: inputs.map((input) => (input.value as { p: number }).p) };
   }
 
-  produce(_topic: ProduceTopic, inputs: readonly RecordInput[]): Promise<ProducedPosition[]> {
+  produce(_topic: string, inputs: readonly RecordInput[]): Promise<ProducedPosition[]> {
     if (this.failWith) return Promise.reject(this.failWith);
     this.produced.push(inputs.map((input) => input.partition!));
     return Promise.resolve(
@@ -77,7 +78,7 @@ describe('ProduceRouter', () => {
     const local = new Local();
     const peers = new Peers();
     const router = new ProduceRouter(new Routing({ 0: LOCAL, 1: LOCAL }), peers, local);
-    expect(await router.produce(TOPIC, records(1, 0, 1))).toEqual([
+    expect(await router.produce(TOPIC.name, records(1, 0, 1))).toEqual([
       { partition: 1, offset: 0 },
       { partition: 0, offset: 0 },
       { partition: 1, offset: 1 },
@@ -90,7 +91,7 @@ describe('ProduceRouter', () => {
     const local = new Local();
     const peers = new Peers();
     const router = new ProduceRouter(new Routing({ 0: LOCAL, 1: B, 2: C }), peers, local);
-    const answer = await router.produce(TOPIC, records(2, 0, 1, 1, 0, 2), {
+    const answer = await router.produce(TOPIC.name, records(2, 0, 1, 1, 0, 2), {
       authorization: 'Bearer t',
     });
     expect(answer).toEqual([
@@ -115,7 +116,7 @@ describe('ProduceRouter', () => {
     peers.failing.set('http://b', new PeerUnreachableError('http://b'));
     const routing = new Routing({ 0: LOCAL, 1: B }, { 0: LOCAL, 1: C });
     const router = new ProduceRouter(routing, peers, local);
-    expect(await router.produce(TOPIC, records(1, 0))).toEqual([
+    expect(await router.produce(TOPIC.name, records(1, 0))).toEqual([
       { partition: 1, offset: 100 },
       { partition: 0, offset: 0 },
     ]);
@@ -129,7 +130,7 @@ describe('ProduceRouter', () => {
     const peers = new Peers();
     const routing = new Routing({ 0: LOCAL, 1: B }, { 0: B, 1: B });
     const router = new ProduceRouter(routing, peers, local);
-    expect(await router.produce(TOPIC, records(0, 1))).toEqual([
+    expect(await router.produce(TOPIC.name, records(0, 1))).toEqual([
       { partition: 0, offset: 100 },
       { partition: 1, offset: 100 },
     ]);
@@ -141,7 +142,7 @@ describe('ProduceRouter', () => {
     const peers = new Peers();
     peers.failing.set('http://b', new PeerUnreachableError('http://b'));
     const router = new ProduceRouter(new Routing({ 0: LOCAL, 1: B }), peers, local);
-    const failure = await router.produce(TOPIC, records(0, 1, 0)).catch((e: unknown) => e);
+    const failure = await router.produce(TOPIC.name, records(0, 1, 0)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(PartitionOwnerUnavailableError);
     expect((failure as BrokerError).code).toBe(ErrorCode.NOT_PARTITION_OWNER);
     expect((failure as BrokerError).details).toEqual({
@@ -156,7 +157,7 @@ describe('ProduceRouter', () => {
     const unowned = { kind: 'unowned', nodeId: 'b', url: 'http://b', epoch: 1 } as const;
     const routing = new Routing({ 0: unowned });
     const router = new ProduceRouter(routing, new Peers(), new Local());
-    await expect(router.produce(TOPIC, records(0))).rejects.toMatchObject({
+    await expect(router.produce(TOPIC.name, records(0))).rejects.toMatchObject({
       code: 'NOT_PARTITION_OWNER',
       details: { owner: 'b', url: 'http://b', offsets: [null] },
     });
@@ -168,10 +169,22 @@ describe('ProduceRouter', () => {
     peers.failing.set('http://b', new BrokerError(ErrorCode.TOPIC_NOT_FOUND, 'gone'));
     const routing = new Routing({ 0: LOCAL, 1: B });
     const router = new ProduceRouter(routing, peers, new Local());
-    await expect(router.produce(TOPIC, records(1, 0))).rejects.toMatchObject({
+    await expect(router.produce(TOPIC.name, records(1, 0))).rejects.toMatchObject({
       code: 'TOPIC_NOT_FOUND',
       details: { offsets: [null, { partition: 0, offset: 0 }] },
     });
     expect(routing.refreshes).toBe(0);
+  });
+});
+
+describe('ProduceRouter on a single node', () => {
+  it('hands the request to the local produce as it came, without picking partitions first', async () => {
+    const local = new Local();
+    const assign = jest.spyOn(local, 'assignPartitions');
+    const single = { clustered: false, route: () => LOCAL, refresh: () => Promise.resolve() };
+    const router = new ProduceRouter(single, new Peers(), local);
+    const answer = await router.produce(TOPIC.name, [{ value: { p: 0 }, partition: 0 }]);
+    expect(answer).toEqual([{ partition: 0, offset: 0 }]);
+    expect(assign).not.toHaveBeenCalled();
   });
 });

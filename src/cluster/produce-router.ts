@@ -18,10 +18,16 @@ export interface ProduceTopic {
 
 /** What a produce router needs of this node. */
 export interface LocalProducer {
-  /** Validates the request and picks each record's partition (as the local produce would). */
-  assignPartitions(topic: ProduceTopic, inputs: readonly RecordInput[]): number[];
-  /** Appends records with explicit partitions here, all or nothing. */
-  produce(topic: ProduceTopic, inputs: readonly RecordInput[]): Promise<ProducedPosition[]>;
+  /**
+   * Validates the request and picks each record's partition as the local produce would
+   * (creating the topic when auto-creation is on).
+   */
+  assignPartitions(
+    topicName: string,
+    inputs: readonly RecordInput[],
+  ): { topic: ProduceTopic; partitions: number[] };
+  /** Appends records here, all or nothing. */
+  produce(topicName: string, inputs: readonly RecordInput[]): Promise<ProducedPosition[]>;
 }
 
 /** Who asked, passed on to the owners. */
@@ -54,21 +60,22 @@ export class ProduceRouter {
   ) {}
 
   async produce(
-    topic: ProduceTopic,
+    topicName: string,
     inputs: readonly RecordInput[],
     caller: CallerContext = {},
   ): Promise<ProducedPosition[]> {
-    const partitions = this.local.assignPartitions(topic, inputs);
+    if (!this.routing.clustered) return this.local.produce(topicName, inputs);
+    const { topic, partitions } = this.local.assignPartitions(topicName, inputs);
     const routed = inputs.map((input, i) => ({ ...input, partition: partitions[i]! }));
     if (partitions.every((p) => this.routing.route(topic.id, p).kind === 'local')) {
-      return this.local.produce(topic, routed);
+      return this.local.produce(topic.name, routed);
     }
     const outcomes = await dispatchByPartition(
       routed,
       (input) => this.routing.route(topic.id, input.partition),
       () => this.routing.refresh(),
       async (destination, items) => {
-        if (destination.kind === 'local') return this.local.produce(topic, items);
+        if (destination.kind === 'local') return this.local.produce(topic.name, items);
         this.metrics?.forwardedRequest('produce');
         try {
           const answer = (await this.peers.post(

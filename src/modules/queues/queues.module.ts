@@ -10,6 +10,7 @@ import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
+import { ackRouterProvider, receiveRouterProvider } from './share-routing';
 import { ShareSettlement } from './share-settlement';
 
 /** Share groups: queue semantics on the log (DESIGN §3). */
@@ -24,6 +25,8 @@ import { ShareSettlement } from './share-settlement';
     ShareAcquirer,
     ShareDeliveryService,
     ShareAckService,
+    receiveRouterProvider,
+    ackRouterProvider,
     QueuesService,
     QueuesGateway,
   ],

@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -12,6 +13,8 @@ import {
   Query,
 } from '@nestjs/common';
 import { Route } from '../../common/http/route-spec';
+import { FORWARDED_HEADER } from '../../cluster/peer-client';
+import { ProduceRouter } from '../../cluster/produce-router';
 import { RecordLogService } from './record-log.service';
 import type { RecordPosition } from './record-log.service';
 import type {
@@ -42,6 +45,7 @@ export class TopicsController {
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
+    @Inject(ProduceRouter) private readonly produceRouter: ProduceRouter,
   ) {}
 
   @Permit(Action.MANAGE, topicInBody('name'))
@@ -103,8 +107,14 @@ export class TopicsController {
   async produce(
     @Param('topic') topic: string,
     @Body() body: ProduceBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
   ): Promise<{ offsets: RecordPosition[] }> {
-    return { offsets: await this.recordLog.produce(topic, body.records) };
+    // A part forwarded by another node is appended here or refused, never forwarded again.
+    if (forwardedBy !== undefined) {
+      return { offsets: await this.recordLog.produce(topic, body.records) };
+    }
+    return { offsets: await this.produceRouter.produce(topic, body.records, { authorization }) };
   }
 
   @Permit(Action.READ, topicParam())

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { LogWaiters } from './log-waiters';
+import { produceRouterProvider } from './produce-routing';
 import { RecordLogService } from './record-log.service';
 import { RetentionService } from './retention.service';
 import { TopicsController } from './topics.controller';
@@ -13,6 +14,7 @@ import { TopicsService } from './topics.service';
     { provide: LogWaiters, inject: [Clock], useFactory: (clock: Clock) => new LogWaiters(clock) },
     TopicsService,
     RecordLogService,
+    produceRouterProvider,
     RetentionService,
     TopicsGateway,
   ],
