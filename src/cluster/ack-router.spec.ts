@@ -17,7 +17,7 @@ const accept = (partition: number, offset: number) => ({
 const applied = (by: number) => (acks: readonly unknown[]) =>
   acks.map((a) => ({ receipt: (a as { receipt: string }).receipt, ok: true, lockExpiresAtMs: by }));
 
-class Peers implements PeerTransport {
+class Peers implements Pick<PeerTransport, 'post'> {
   readonly calls: Array<{ path: string; acks: unknown[]; call: PeerCall }> = [];
   failure: Error | null = null;
   post(_url: string, path: string, body: unknown, call: PeerCall): Promise<unknown> {

@@ -29,7 +29,7 @@ const ACKS_TIMEOUT_MS = 15_000;
 export class AckRouter {
   constructor(
     private readonly routing: OwnerRouting,
-    private readonly peers: PeerTransport,
+    private readonly peers: Pick<PeerTransport, 'post'>,
     private readonly local: LocalAcks,
     private readonly metrics: ClusterMetrics | null = null,
   ) {}

@@ -128,6 +128,11 @@ export class ClusterRuntime
     return { kind: 'remote', nodeId: owner.nodeId, url: owner.url, epoch: owner.epoch };
   }
 
+  /** True when this node serves the partition now (always on a single node). */
+  serves(topicId: number, partition: number): boolean {
+    return this.route(topicId, partition).kind === 'local';
+  }
+
   /** The other live nodes that own a partition of one of `topicIds`, as last read. */
   remoteOwnersOf(topicIds: readonly number[]): Array<{ nodeId: string; url: string }> {
     const wanted = new Set(topicIds);

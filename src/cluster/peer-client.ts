@@ -21,6 +21,8 @@ export interface PeerCall {
 export interface PeerTransport {
   /** POSTs `body` as JSON to `baseUrl` + `path`; answers the parsed body of a 2xx answer. */
   post(baseUrl: string, path: string, body: unknown, call: PeerCall): Promise<unknown>;
+  /** GETs `baseUrl` + `path` (with its query); answers the body of a 2xx answer as it came. */
+  get(baseUrl: string, path: string, call: PeerCall): Promise<Buffer>;
 }
 
 /** The peer did not answer (refused, reset, timed out): it may be dead or frozen. */
@@ -44,30 +46,41 @@ export class HttpPeerClient implements PeerTransport {
   constructor(private readonly nodeId: string) {}
 
   async post(baseUrl: string, path: string, body: unknown, call: PeerCall): Promise<unknown> {
+    const answer = await this.send(baseUrl, path, JSON.stringify(body), call);
+    return parseJson(answer.toString('utf8'));
+  }
+
+  get(baseUrl: string, path: string, call: PeerCall): Promise<Buffer> {
+    return this.send(baseUrl, path, undefined, call);
+  }
+
+  private async send(
+    baseUrl: string,
+    path: string,
+    body: string | undefined,
+    call: PeerCall,
+  ): Promise<Buffer> {
     const timeout = AbortSignal.timeout(call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      [FORWARDED_HEADER]: this.nodeId,
-    };
+    const headers: Record<string, string> = { [FORWARDED_HEADER]: this.nodeId };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     if (call.authorization !== undefined) headers.authorization = call.authorization;
-    let text: string;
+    let answer: Buffer;
     let status: number;
     try {
       const response = await fetch(new URL(path, baseUrl), {
-        method: 'POST',
+        method: body === undefined ? 'GET' : 'POST',
         headers,
-        body: JSON.stringify(body),
+        body,
         signal,
       });
       status = response.status;
-      text = await response.text();
+      answer = Buffer.from(await response.arrayBuffer());
     } catch (error) {
       throw new PeerUnreachableError(baseUrl, { cause: error });
     }
-    const parsed = parseJson(text);
-    if (status >= 200 && status < 300) return parsed;
-    throw answeredError(parsed, status);
+    if (status >= 200 && status < 300) return answer;
+    throw answeredError(parseJson(answer.toString('utf8')), status);
   }
 }
 

@@ -27,7 +27,7 @@ class Routing {
 }
 
 /** Peers that append as an owner would (offsets per partition from 100), or fail. */
-class Peers implements PeerTransport {
+class Peers implements Pick<PeerTransport, 'post'> {
   readonly calls: Array<{ url: string; path: string; partitions: number[]; call: PeerCall }> = [];
   readonly failing = new Map<string, Error>();
   private readonly next = new Map<number, number>();

@@ -54,7 +54,7 @@ const PRODUCE_TIMEOUT_MS = 30_000;
 export class ProduceRouter {
   constructor(
     private readonly routing: OwnerRouting,
-    private readonly peers: PeerTransport,
+    private readonly peers: Pick<PeerTransport, 'post'>,
     private readonly local: LocalProducer,
     private readonly metrics: ClusterMetrics | null = null,
   ) {}

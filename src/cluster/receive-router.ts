@@ -52,7 +52,7 @@ export class ReceiveRouter {
 
   constructor(
     private readonly routing: Pick<OwnerRouting, 'clustered'>,
-    private readonly peers: PeerTransport,
+    private readonly peers: Pick<PeerTransport, 'post'>,
     private readonly local: LocalReceiver,
     private readonly metrics: ClusterMetrics | null = null,
   ) {}

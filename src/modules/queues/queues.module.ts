@@ -8,6 +8,7 @@ import { ShareAckService } from './share-ack.service';
 import { ShareAcquirer } from './share-acquirer';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
+import { ShareOwnership } from './share-ownership';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
 import { ackRouterProvider, receiveRouterProvider } from './share-routing';
@@ -19,6 +20,7 @@ import { ShareSettlement } from './share-settlement';
   controllers: [QueuesController],
   providers: [
     ShareGroupsService,
+    ShareOwnership,
     ShareSettlement,
     SharePartitionWriter,
     LockExpiryScheduler,

@@ -197,14 +197,20 @@ export class ShareGroupsService implements OnModuleInit {
     group: ShareGroup,
     refs: ReadonlyArray<{ topicId: number; partition: number }>,
   ): Promise<void> {
-    if (group.deleted || refs.length === 0) return;
-    let stored: StoredSharePartition[];
     try {
-      stored = await this.storage.shares.load(group.id);
+      await this.reloadOrFail(group, refs);
     } catch (error) {
       this.logger.error(`reloading share group '${group.name}' failed: ${String(error)}`);
-      return;
     }
+  }
+
+  /** `reload` that rejects when the state cannot be read (a partition gained in a cluster). */
+  async reloadOrFail(
+    group: ShareGroup,
+    refs: ReadonlyArray<{ topicId: number; partition: number }>,
+  ): Promise<void> {
+    if (group.deleted || refs.length === 0) return;
+    const stored: StoredSharePartition[] = await this.storage.shares.load(group.id);
     for (const { topicId, partition } of refs) {
       const previous = group.get(topicId, partition);
       const row = stored.find((p) => p.topicId === topicId && p.partition === partition);

@@ -15,6 +15,7 @@ import {
 import { Route } from '../../common/http/route-spec';
 import { FORWARDED_HEADER } from '../../cluster/peer-client';
 import { ProduceRouter } from '../../cluster/produce-router';
+import { ReadRouter } from '../../cluster/read-router';
 import { RecordLogService } from './record-log.service';
 import type { RecordPosition } from './record-log.service';
 import type {
@@ -46,6 +47,7 @@ export class TopicsController {
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
     @Inject(ProduceRouter) private readonly produceRouter: ProduceRouter,
+    @Inject(ReadRouter) private readonly readRouter: ReadRouter,
   ) {}
 
   @Permit(Action.MANAGE, topicInBody('name'))
@@ -129,13 +131,18 @@ export class TopicsController {
   read(
     @Param() params: { topic: string; partition: number },
     @Query() query: ReadQuery,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
   ): Promise<Buffer> {
-    return this.recordLog.readServed(
-      params.topic,
-      params.partition,
-      query.offset,
-      query.maxRecords,
-      query.waitMs,
+    const { topic, partition } = params;
+    const { offset, maxRecords, waitMs } = query;
+    if (forwardedBy !== undefined || !this.readRouter.clustered) {
+      return this.recordLog.readServed(topic, partition, offset, maxRecords, waitMs);
+    }
+    const topicId = this.topics.get(topic).id;
+    return this.readRouter.read(
+      { topic, topicId, partition, offset, maxRecords, waitMs },
+      { authorization },
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { LogWaiters } from './log-waiters';
-import { produceRouterProvider } from './produce-routing';
+import { produceRouterProvider, readRouterProvider } from './topic-routing';
 import { RecordLogService } from './record-log.service';
 import { RetentionService } from './retention.service';
 import { TopicsController } from './topics.controller';
@@ -15,6 +15,7 @@ import { TopicsService } from './topics.service';
     TopicsService,
     RecordLogService,
     produceRouterProvider,
+    readRouterProvider,
     RetentionService,
     TopicsGateway,
   ],
