@@ -44,6 +44,7 @@ export class ClusterRuntime
   private directory: OwnershipDirectory | null = null;
   private readonly listeners = new Set<(change: LeaseChange) => void>();
   private readonly drains = new Set<(lease: OwnedLease) => Promise<void>>();
+  private readonly tickListeners = new Set<() => void>();
 
   constructor(
     @Inject(Storage) private readonly storage: Storage,
@@ -82,6 +83,7 @@ export class ClusterRuntime
       onTick: ({ renewed }) => {
         this.metrics.leasesRenewed(renewed);
         this.refreshQuietly();
+        for (const listener of this.tickListeners) listener();
       },
       onError: (error) => this.logger.warn(`lease keeper: ${String(error)}`),
     });
@@ -164,6 +166,15 @@ export class ClusterRuntime
   onChange(listener: (change: LeaseChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Listens to the keeper's ticks (about three per lease period, each after the database
+   * answered): the moment to adopt what other nodes changed in the shared catalogue.
+   */
+  onTick(listener: () => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
   }
 
   /** Adds work to finish before a partition is handed over (writes in flight on it). */

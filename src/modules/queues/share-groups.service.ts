@@ -8,6 +8,7 @@ import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import type { InitialSharePartition } from '../../persistence/port/catalogue-storage';
 import type { StoredSharePartition } from '../../persistence/port/share-storage';
 import { Storage } from '../../persistence/port/storage';
+import type { ShareGroupRow } from '../../persistence/share-group.store';
 import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
@@ -48,15 +49,7 @@ export class ShareGroupsService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     for (const row of await this.storage.catalogue.listShareGroups()) {
-      const group = new ShareGroup(
-        row.id,
-        row.name,
-        JSON.parse(row.config) as ShareGroupConfig,
-        row.createdAtMs,
-      );
-      for (const stored of await this.storage.shares.load(row.id))
-        group.set(stored.topicId, stored.partition, this.fromStored(group, stored));
-      this.groups.set(row.name, group);
+      this.groups.set(row.name, await this.loadGroup(row));
       this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
     }
     // Deleted groups' ids count too: their receipts answer LOCK_LOST after a restart.
@@ -67,6 +60,32 @@ export class ShareGroupsService implements OnModuleInit {
     // The topic's share-group rows went with it (TopicStore.delete): memory follows.
     this.topics.onDeleted((topic) => {
       for (const group of this.groups.values()) group.forgetTopic(topic.id);
+    });
+  }
+
+  /**
+   * Adopts what other nodes sharing the storage changed (a cluster): groups created there are
+   * loaded with their state, changed settings are taken, groups deleted there are marked
+   * deleted here. Runs in turn with this node's own changes.
+   */
+  syncFromStorage(): Promise<void> {
+    return this.oneAtATime(async () => {
+      const rows = await this.storage.catalogue.listShareGroups();
+      const stored = new Map(rows.map((row) => [row.name, row]));
+      for (const [name, group] of this.groups) {
+        if (stored.get(name)?.id === group.id) continue;
+        this.groups.delete(name);
+        group.markDeleted();
+        this.metrics.groupDeleted(name);
+      }
+      for (const row of rows) {
+        this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
+        const known = this.groups.get(row.name);
+        if (!known) this.groups.set(row.name, await this.loadGroup(row));
+        else if (JSON.stringify(known.config) !== row.config) {
+          known.reconfigure(JSON.parse(row.config) as ShareGroupConfig);
+        }
+      }
     });
   }
 
@@ -246,6 +265,18 @@ export class ShareGroupsService implements OnModuleInit {
       endOffset: start,
       records: [],
     });
+  }
+
+  private async loadGroup(row: ShareGroupRow): Promise<ShareGroup> {
+    const group = new ShareGroup(
+      row.id,
+      row.name,
+      JSON.parse(row.config) as ShareGroupConfig,
+      row.createdAtMs,
+    );
+    for (const stored of await this.storage.shares.load(row.id))
+      group.set(stored.topicId, stored.partition, this.fromStored(group, stored));
+    return group;
   }
 
   private fromStored(group: ShareGroup, stored: StoredSharePartition): SharePartition {

@@ -23,16 +23,20 @@ describe('ShareOwnership', () => {
   let loads: Array<{ partition: number; done: () => void; fail: (e: Error) => void }>;
   let woken: string[];
   let ownership: ShareOwnership;
+  let tick: () => void;
+  let syncs: Array<() => void>;
 
   const build = (clustered: boolean) => {
     const runtime = {
       clustered,
       onChange: (l: (change: LeaseChange) => void) => (listener = l),
+      onTick: (l: () => void) => (tick = l),
       serves: (_topicId: number, partition: number) => held.has(partition),
     };
     const group = { id: 9 } as ShareGroup;
     const groups = {
       all: () => [group],
+      syncFromStorage: () => new Promise<void>((resolve) => syncs.push(resolve)),
       reloadOrFail: (_g: ShareGroup, refs: Array<{ partition: number }>) =>
         new Promise<void>((resolve, reject) =>
           loads.push({ partition: refs[0]!.partition, done: resolve, fail: reject }),
@@ -55,6 +59,7 @@ describe('ShareOwnership', () => {
     held = new Set();
     loads = [];
     woken = [];
+    syncs = [];
   });
 
   it('serves every share partition on a single node', () => {
@@ -88,5 +93,17 @@ describe('ShareOwnership', () => {
     held.delete(3);
     listener({ kind: 'lost', lease: lease(3), reason: 'fenced' });
     expect(ownership.serves(1, 3)).toBe(false);
+  });
+
+  it('adopts the share groups other nodes changed at each keeper tick, one sync at a time', async () => {
+    build(true);
+    tick();
+    tick();
+    expect(syncs).toHaveLength(1);
+    syncs[0]!();
+    await settle();
+    await settle();
+    tick();
+    expect(syncs).toHaveLength(2);
   });
 });

@@ -17,7 +17,8 @@ const RELOAD_RETRY_MS = 500;
  * after the gain (the previous owner may have changed it); on a single node, all. A gained
  * partition is loaded for every group while holding it (`SharePartitionWriter`), so no
  * operation sees it before; then its receivers are woken and listeners (the lock-expiry timer)
- * told. A lost partition is no longer served at once.
+ * told. A lost partition is no longer served at once. At each keeper tick, share groups
+ * created, changed or deleted on other nodes are adopted.
  */
 @Injectable()
 export class ShareOwnership {
@@ -25,6 +26,7 @@ export class ShareOwnership {
   private readonly listeners = new Set<() => void>();
   private readonly retries = new Map<string, ScheduledTimer>();
   private readonly logger = new Logger('ShareOwnership');
+  private syncing: Promise<void> | null = null;
 
   constructor(
     @Inject(ClusterRuntime) private readonly runtime: ClusterRuntime,
@@ -43,6 +45,7 @@ export class ShareOwnership {
       else this.loaded.delete(key);
       this.notify();
     });
+    this.runtime.onTick(() => this.syncGroups());
   }
 
   /** True when this node serves the share partitions of the topic partition now. */
@@ -57,6 +60,14 @@ export class ShareOwnership {
   /** Listens to changes of what is served. */
   onChange(listener: () => void): void {
     this.listeners.add(listener);
+  }
+
+  /** Adopts share groups created, changed or deleted on other nodes (one sync at a time). */
+  private syncGroups(): void {
+    this.syncing ??= this.groups
+      .syncFromStorage()
+      .catch((error: unknown) => this.logger.warn(`share groups sync: ${String(error)}`))
+      .finally(() => (this.syncing = null));
   }
 
   private async load(lease: OwnedLease): Promise<void> {
