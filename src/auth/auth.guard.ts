@@ -5,7 +5,7 @@ import { BROKER_CONFIG } from '../common/core.module';
 import type { BrokerConfig } from '../config/broker-config';
 import { AccessControl } from './access-control';
 import { bearerToken, describeRequest } from './bearer-token';
-import { ROUTE_ACCESS, RouteAccess } from './route-access';
+import { ResourceField, ROUTE_ACCESS, RouteAccess } from './route-access';
 
 /**
  * The HTTP half of access control, once per request before validation: authenticates the
@@ -37,10 +37,8 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     if (declared.kind !== 'action') return true;
-    const source = (declared.resource.from === 'param' ? request.params : request.body) as
-      Record<string, unknown> | undefined;
-    const name = source?.[declared.resource.field];
-    if (typeof name !== 'string') return true;
+    const name = resourceName(request, declared.resource);
+    if (name === undefined) return true;
     if (declared.readTopics !== undefined) {
       const topics = (request.body as Record<string, unknown> | undefined)?.[declared.readTopics];
       this.access.authorizeConsume(
@@ -57,6 +55,24 @@ export class AuthGuard implements CanActivate {
         via,
       );
     }
+    for (const extra of declared.alsoRequire ?? []) {
+      const extraName = resourceName(request, extra.resource);
+      if (extraName === undefined) continue;
+      this.access.authorize(
+        principal,
+        extra.action,
+        { kind: extra.resource.kind, name: extraName },
+        via,
+      );
+    }
     return true;
   }
+}
+
+/** The name `field` gives in the request, if it is a string (else validation refuses it). */
+function resourceName(request: FastifyRequest, field: ResourceField): string | undefined {
+  const source = (field.from === 'param' ? request.params : request.body) as
+    Record<string, unknown> | undefined;
+  const name = source?.[field.field];
+  return typeof name === 'string' ? name : undefined;
 }

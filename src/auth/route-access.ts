@@ -22,9 +22,16 @@ export type RouteAccess =
   /**
    * `action` on the resource named by `resource`; with `readTopics` (consume routes), also
    * `read` on each topic the body field of that name lists, or, when it lists none, on the
-   * share group's own topics (consuming a group reads its topics).
+   * share group's own topics (consuming a group reads its topics). `alsoRequire` names further
+   * resources the request writes to when present (a redrive's `targetTopic` needs `produce`).
    */
-  | { kind: 'action'; action: Action; resource: ResourceField; readTopics?: string };
+  | {
+      kind: 'action';
+      action: Action;
+      resource: ResourceField;
+      readTopics?: string;
+      alsoRequire?: ReadonlyArray<{ action: Action; resource: ResourceField }>;
+    };
 
 export const ROUTE_ACCESS = 'weir:route-access';
 
@@ -44,11 +51,17 @@ export const groupParam = (field = 'group'): ResourceField => ({
   field,
 });
 
-/** The route needs `action` on `resource` (and `read` on the topics of body field `readTopics`). */
+/**
+ * The route needs `action` on `resource` (and `read` on the topics of body field `readTopics`,
+ * and each `alsoRequire` action on its resource when the request names one).
+ */
 export const Permit = (
   action: Action,
   resource: ResourceField,
-  options: { readTopics?: string } = {},
+  options: {
+    readTopics?: string;
+    alsoRequire?: ReadonlyArray<{ action: Action; resource: ResourceField }>;
+  } = {},
 ) =>
   SetMetadata(ROUTE_ACCESS, { kind: 'action', action, resource, ...options } satisfies RouteAccess);
 

@@ -33,7 +33,7 @@ const tokenSchema = z
   });
 
 /**
- * The tokens file (`WEIR_AUTH_FILE`, API.md "Security"): each token has a unique name, its
+ * The tokens file (`WEIR_AUTH_FILE`, docs/api.md "Security"): each token has a unique name, its
  * secret in clear (`token`, at least 16 characters) or as the hex SHA-256 of it (`sha256`), and
  * either `admin: true` or `allow` entries.
  */

@@ -11,6 +11,8 @@ export class ClusterController {
   @Get()
   @Route({
     summary: 'Nodes, and the owner and epoch of every partition',
+    description:
+      "Who serves what: the answering node, the storage engine, every node with its URL and liveness, and every partition's owner and lease epoch. On SQLite one node owns everything. Admin tokens only when auth is on.",
     response: clusterViewSchema,
   })
   view(): ClusterView {

@@ -54,7 +54,10 @@ class Local implements LocalProducer {
   failWith: Error | null = null;
 
   assignPartitions(_topic: string, inputs: readonly RecordInput[]) {
-    return { topic: TOPIC, partitions: inputs.map((input) => (input.value as { p: number }).p) };
+    return Promise.resolve({
+      topic: TOPIC,
+      partitions: inputs.map((input) => (input.value as { p: number }).p),
+    });
   }
 
   produce(_topic: string, inputs: readonly RecordInput[]): Promise<ProducedPosition[]> {

@@ -25,7 +25,7 @@ export interface LocalProducer {
   assignPartitions(
     topicName: string,
     inputs: readonly RecordInput[],
-  ): { topic: ProduceTopic; partitions: number[] };
+  ): Promise<{ topic: ProduceTopic; partitions: number[] }>;
   /** Appends records here, all or nothing. */
   produce(topicName: string, inputs: readonly RecordInput[]): Promise<ProducedPosition[]>;
 }
@@ -65,7 +65,7 @@ export class ProduceRouter {
     caller: CallerContext = {},
   ): Promise<ProducedPosition[]> {
     if (!this.routing.clustered) return this.local.produce(topicName, inputs);
-    const { topic, partitions } = this.local.assignPartitions(topicName, inputs);
+    const { topic, partitions } = await this.local.assignPartitions(topicName, inputs);
     const routed = inputs.map((input, i) => ({ ...input, partition: partitions[i]! }));
     if (partitions.every((p) => this.routing.route(topic.id, p).kind === 'local')) {
       return this.local.produce(topic.name, routed);

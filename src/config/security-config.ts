@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
  * client; merged into the broker's environment schema.
  */
 export const securityEnvironmentSchema = z.object({
-  /** JSON file of tokens and permissions (API.md "Security"); re-read on SIGHUP. */
+  /** JSON file of tokens and permissions (docs/api.md "Security"); re-read on SIGHUP. */
   WEIR_AUTH_FILE: z.string().min(1).optional(),
   /** Listen on a non-loopback address without `WEIR_AUTH_FILE` (logs a warning at start). */
   WEIR_ALLOW_UNAUTHENTICATED: flag(false),

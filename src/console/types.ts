@@ -1,4 +1,4 @@
-/** Answers of the public HTTP API, as the console reads them (API.md). */
+/** Answers of the public HTTP API, as the console reads them (docs/api.md). */
 
 export interface PartitionView {
   partition: number;

@@ -43,11 +43,12 @@ export class DeadLetterMetrics {
   }
 
   /** Refreshes the gauges from `collect()` before every scrape. */
-  collectFrom(collect: () => DeadLetterTopicSample[]): void {
-    this.broker.addCollector(() => {
+  collectFrom(collect: () => DeadLetterTopicSample[] | Promise<DeadLetterTopicSample[]>): void {
+    this.broker.addCollector(async () => {
+      const collected = await collect();
       this.records.reset();
       this.oldestAge.reset();
-      const samples = new Map(collect().map((t) => [t.topic, t]));
+      const samples = new Map(collected.map((t) => [t.topic, t]));
       for (const source of this.namedTopics) {
         for (const topic of source()) {
           if (!samples.has(topic))

@@ -1,12 +1,14 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { BrokerError, ErrorCode } from '../common/errors';
 import { Route } from '../common/http/route-spec';
-import { Database } from '../persistence/database';
 import { Storage } from '../persistence/port/storage';
 import { buildOpenApiDocument } from './openapi-document';
 import { renderDocsPage } from './docs-page';
 import { RouteCatalogue } from './route-catalogue';
 import { Public } from '../auth/route-access';
+import { BROKER_CONFIG } from '../common/core.module';
+import type { BrokerConfig } from '../config/broker-config';
+import { limitDocumentation } from './openapi-limits';
 
 const VERSION = '0.1.0';
 
@@ -16,24 +18,31 @@ export class OperationsController {
   private document: object | undefined;
 
   constructor(
-    @Inject(Database) private readonly db: Database,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(RouteCatalogue) private readonly catalogue: RouteCatalogue,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
   @Public()
   @Get('health/live')
-  @Route({ summary: 'Liveness: the process answers' })
+  @Route({
+    summary: 'Liveness: the process answers',
+    description: 'Answers while the process runs; open without a token.',
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Public()
   @Get('health/ready')
-  @Route({ summary: 'Readiness: the database is open and writable' })
+  @Route({
+    summary: 'Readiness: the database is open and writable',
+    description:
+      'Answers when the database is open and writable, else 503 NOT_READY; open without a token.',
+    errors: [ErrorCode.NOT_READY],
+  })
   async ready(): Promise<{ status: 'ok' }> {
     try {
-      this.db.checkWritable();
       await this.storage.checkWritable();
     } catch (error) {
       throw new BrokerError(ErrorCode.NOT_READY, `database is not writable: ${String(error)}`);
@@ -43,15 +52,26 @@ export class OperationsController {
 
   @Public()
   @Get('openapi.json')
-  @Route({ summary: 'OpenAPI 3 description of the HTTP API' })
+  @Route({
+    summary: 'OpenAPI 3 description of the HTTP API',
+    description:
+      'This document: every HTTP operation with its fields, bounds and error codes, and the WebSocket protocol in the introduction. Open without a token.',
+  })
   openApi(): object {
-    return (this.document ??= buildOpenApiDocument(this.catalogue.routes(), VERSION));
+    return (this.document ??= buildOpenApiDocument(
+      this.catalogue.routes(),
+      VERSION,
+      limitDocumentation(this.config),
+    ));
   }
 
   @Public()
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
-  @Route({ summary: 'Browsable API documentation' })
+  @Route({
+    summary: 'Browsable API documentation',
+    description: 'An HTML page of this document; open without a token.',
+  })
   docs(): string {
     return renderDocsPage(this.openApi());
   }

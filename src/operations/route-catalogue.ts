@@ -2,6 +2,7 @@ import { Inject, Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ROUTE_SPEC, RouteSpec } from '../common/http/route-spec';
+import { ROUTE_ACCESS, RouteAccess } from '../auth/route-access';
 import { DescribedRoute } from './openapi-document';
 
 const joinPath = (...parts: string[]): string =>
@@ -35,7 +36,10 @@ export class RouteCatalogue {
         const spec = this.reflector.get<RouteSpec | undefined>(ROUTE_SPEC, handler) ?? {
           summary: name,
         };
-        routes.push({ method, path: joinPath(base, String(path)), spec });
+        const access =
+          this.reflector.get<RouteAccess | undefined>(ROUTE_ACCESS, handler) ??
+          this.reflector.get<RouteAccess | undefined>(ROUTE_ACCESS, wrapper.metatype);
+        routes.push({ method, path: joinPath(base, String(path)), spec, access });
       }
     }
     return routes.sort((a, b) => a.path.localeCompare(b.path));

@@ -1,6 +1,5 @@
-import type { DeadLetterRow } from './dead-letter.store';
+import type { DeadLetterRow, TopicRow } from './port/rows';
 import type { ShareStateBatch } from './port/share-storage';
-import type { TopicRow } from './topic.store';
 
 /**
  * Rows as both engines' tables hold them (the same column names in SQLite and PostgreSQL), and

@@ -2,7 +2,7 @@ import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A stand-in for the broker's token check (API.md "Security"), in front of a broker without
+ * A stand-in for the broker's token check (docs/api.md "Security"), in front of a broker without
  * auth: the console's files pass freely, every API call needs `Authorization: Bearer <token>`
  * and is otherwise answered 401 UNAUTHENTICATED in the broker's error shape.
  */

@@ -155,6 +155,58 @@ describe('access control with a tokens file', () => {
       .expect(200);
   });
 
+  it('needs produce on the target topic a redrive names, besides manage on the dead-letter topic', async () => {
+    await request(broker.url)
+      .put('/queues/groups/redrive-check')
+      .set(bearer('ops'))
+      .send({ topics: ['orders'], deadLetterTopic: 'orders.dlq' })
+      .expect(200);
+    await request(broker.url)
+      .post('/topics/orders/records')
+      .set(bearer('ops'))
+      .send({ records: [{ key: 'poison', value: 1 }] })
+      .expect(200);
+    const received = await request(broker.url)
+      .post('/queues/groups/redrive-check/receive')
+      .set(bearer('ops'))
+      .send({ maxRecords: 100 })
+      .expect(200);
+    const acks = (received.body.records as Array<{ receipt: string }>).map((r) => ({
+      receipt: r.receipt,
+      type: 'reject',
+    }));
+    expect(acks.length).toBeGreaterThan(0);
+    await request(broker.url)
+      .post('/queues/groups/redrive-check/acks')
+      .set(bearer('ops'))
+      .send({ acks })
+      .expect(200);
+    const refused = await request(broker.url)
+      .post('/dlq/orders.dlq/redrive')
+      .set(bearer('manager'))
+      .send({ targetTopic: 'secret' })
+      .expect(403);
+    expect(refused.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { action: 'produce', resource: 'topic:secret' },
+    });
+    await request(broker.url)
+      .post('/dlq/orders.dlq/redrive')
+      .set(bearer('manager'))
+      .send({ targetTopic: 'orders.retry' })
+      .expect(403);
+    await request(broker.url)
+      .post('/dlq/orders.dlq/redrive')
+      .set(bearer('ops'))
+      .send({ targetTopic: 'secret' })
+      .expect(200, { redriven: acks.length, skipped: 0 });
+    await request(broker.url)
+      .post('/dlq/orders.dlq/redrive')
+      .set(bearer('manager'))
+      .send({})
+      .expect(200, { redriven: 0, skipped: acks.length });
+  });
+
   it('matches a prefix pattern and nothing beyond it', async () => {
     await request(broker.url)
       .post('/topics/orders.eu/records')

@@ -1,42 +1,39 @@
-import { DeadLetterService } from '../../src/modules/dlq/dead-letter.service';
-import { TopicsService } from '../../src/modules/topics/topics.service';
-import { Database } from '../../src/persistence/database';
-import { GroupCommit } from '../../src/persistence/group-commit';
+import request from 'supertest';
+import { Storage } from '../../src/persistence/port/storage';
 import { useBroker } from '../support/broker-fixture';
 import { QueueClient } from '../support/queue-client';
 
-describe('dead-letter topics created inside a transaction that rolls back', () => {
+describe('a dead-letter write that fails after auto-creating its dead-letter topic', () => {
   const fixture = useBroker();
 
-  it('leaves no trace of the dead-letter topic, so that it can be produced to later', async () => {
-    const { app, url, clock } = fixture.broker;
+  it('leaves no record in the dead-letter topic and keeps the source record to archive again', async () => {
+    const { app, url } = fixture.broker;
     const q = new QueueClient(url);
     await q.produce('jobs', [{ value: 'job' }]);
-    const topics = app.get(TopicsService);
-    const deadLetters = app.get(DeadLetterService);
-    const archiveThenFail = () => {
-      deadLetters.append(
-        {
-          group: 'g',
-          deadLetterTopic: 'dlq.g.jobs',
-          source: topics.get('jobs'),
-          partition: 0,
-          offset: 0,
-          deliveryCount: 1,
-          reason: 'CLIENT_REJECT',
-        },
-        clock.now(),
-      );
-      throw new Error('something later in the transaction failed');
-    };
+    await q.putGroup('g', { topics: ['jobs'] });
+    // The group's settings created it; gone, the archive below has to create it again.
+    await request(url).delete('/topics/dlq.g.jobs').expect(204);
+    const [held] = (await q.receive('g')).records;
 
-    await expect(app.get(GroupCommit).submit(archiveThenFail)).rejects.toThrow('later');
-    expect(() => app.get(Database).transaction(archiveThenFail)).toThrow('later');
+    const shares = app.get(Storage).shares;
+    const write = jest
+      .spyOn(shares, 'write')
+      .mockRejectedValueOnce(new Error('something later in the write failed'));
+    await request(url)
+      .post('/queues/groups/g/acks')
+      .send({ acks: [{ receipt: held.receipt, type: 'reject' }] })
+      .expect(500);
+    expect(write).toHaveBeenCalledTimes(1);
+    write.mockRestore();
 
-    expect(topics.find('dlq.g.jobs')).toBeUndefined();
+    // Like Kafka's auto-creation, the topic stays; the failed write appended nothing to it.
     expect(await q.produce('dlq.g.jobs', [{ value: 'fresh' }])).toEqual([
       { partition: 0, offset: 0 },
     ]);
     expect((await q.readAll('dlq.g.jobs', 0)).map((r) => r.value)).toEqual(['fresh']);
+    const [again] = await q.ack('g', [{ receipt: held.receipt, type: 'reject' }]);
+    expect(again.ok).toBe(true);
+    expect((await q.readAll('dlq.g.jobs', 0)).map((r) => r.value)).toEqual(['fresh', 'job']);
+    expect((await q.describe('g')).partitions[0]).toMatchObject({ startOffset: 1, acquired: 0 });
   });
 });

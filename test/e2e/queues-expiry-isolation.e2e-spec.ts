@@ -78,6 +78,7 @@ describe('share groups: one broken group does not stop lock expiry for the other
   it('dead-letters the parked records once their dead-letter topic is back', async () => {
     await brokenBesideHealthy();
     broker.clock.advance(1000);
+    await broker.app.get(SharePartitionWriter).settled(); // the failed archives are reported
     expect(errors).toHaveLength(2);
 
     await createTopic('dlq.broken.orders');

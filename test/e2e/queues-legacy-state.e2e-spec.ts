@@ -1,6 +1,6 @@
-import { Database } from '../../src/persistence/database';
+import BetterSqlite3 from 'better-sqlite3';
 import { databaseFile } from '../../src/persistence/persistence.module';
-import { ShareGroupStore, ShareRecordRow } from '../../src/persistence/share-group.store';
+import { LegacyShareRecord, writeLegacyShareRecords } from '../support/legacy-rows';
 import { FakeClock } from '../support/fake-clock';
 import { QueueClient } from '../support/queue-client';
 import { makeTempDir } from '../support/temp-dir';
@@ -28,11 +28,12 @@ describe('share groups: state written before the storage port', () => {
     await first.close();
 
     // what the pre-port code kept for: 0 held by m (2nd delivery), 1 accepted, 2 released
-    const db = new Database({ file: databaseFile(dir.path), sync: 'normal' });
-    const legacy = new ShareGroupStore(db);
-    const [group] = legacy.listGroups();
-    const topicId = legacy.partitions(group!.id)[0]!.topicId;
-    const row = (offset: number, state: number, deliveryCount: number): ShareRecordRow => ({
+    const db = new BetterSqlite3(databaseFile(dir.path));
+    const group = db.prepare('SELECT id FROM share_groups').get() as { id: number };
+    const { topicId } = db
+      .prepare('SELECT topic_id AS topicId FROM share_partitions WHERE group_id = ?')
+      .get(group.id) as { topicId: number };
+    const row = (offset: number, state: number, deliveryCount: number): LegacyShareRecord => ({
       offset,
       state,
       deliveryCount,
@@ -42,14 +43,11 @@ describe('share groups: state written before the storage port', () => {
       lockExpiresAtMs: state === 1 ? T0 + 30_000 : null,
       availableAtMs: null,
     });
-    db.transaction(() =>
-      legacy.write(group!.id, topicId, 0, {
-        startOffset: 0,
-        endOffset: 3,
-        upserts: [row(0, 1, 2), row(1, 2, 1), row(2, 0, 1)],
-        startMoved: false,
-        resetAll: false,
-      }),
+    writeLegacyShareRecords(
+      db,
+      { groupId: group.id, topicId, partition: 0 },
+      { startOffset: 0, endOffset: 3 },
+      [row(0, 1, 2), row(1, 2, 1), row(2, 0, 1)],
     );
     db.close();
 
@@ -63,7 +61,7 @@ describe('share groups: state written before the storage port', () => {
         acknowledged: 1,
         available: 1,
       });
-      const receipt = `${group!.id}.${topicId}.0.0.${TOKEN}`;
+      const receipt = `${group.id}.${topicId}.0.0.${TOKEN}`;
       const [renewed] = await q.ack('g', [{ receipt, type: 'renew', lockDurationMs: 5000 }]);
       expect(renewed).toEqual({ receipt, ok: true, lockExpiresAtMs: T0 + 1000 + 5000 });
       const [accepted] = await q.ack('g', [{ receipt, type: 'accept' }]);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { LogWaiters } from '../../src/modules/topics/log-waiters';
-import { Database } from '../../src/persistence/database';
+import { Storage } from '../../src/persistence/port/storage';
 import { useBroker } from '../support/broker-fixture';
 import { eventually } from '../support/eventually';
 import { QueueClient } from '../support/queue-client';
@@ -155,12 +155,11 @@ describe('deleting a topic a share group consumes', () => {
     const topicId = Number(String(records[0].receipt).split('.')[1]);
     await request(broker.url).delete('/topics/jobs').expect(204);
     broker.clock.advance(broker.config.maxLockMs);
-    const rows = (table: string) =>
-      broker.app
-        .get(Database)
-        .connection.prepare(`SELECT count(*) AS n FROM ${table} WHERE topic_id = ?`)
-        .get(topicId) as { n: number };
-    expect([rows('share_records').n, rows('share_partitions').n]).toEqual([0, 0]);
+    const storage = broker.app.get(Storage);
+    const group = (await storage.catalogue.listShareGroups()).find((g) => g.name === 'g')!;
+    const stored = await storage.shares.load(group.id);
+    expect(stored.filter((p) => p.topicId === topicId)).toEqual([]);
+    expect(stored.length).toBeGreaterThan(0);
     expect(await q.ack('g', [{ receipt: records[0].receipt, type: 'accept' }])).toMatchObject([
       { ok: false, error: { code: 'LOCK_LOST' } },
     ]);

@@ -28,10 +28,10 @@ describe('retention', () => {
       .send({ name: 'short', config: { retentionMs: 60_000 } })
       .expect(201);
     await produce('short', ['old-1', 'old-2', 'old-3']);
-    broker.clock.advance(30_000);
+    await broker.clock.advanceAsync(30_000);
     await produce('short', ['new-1']);
 
-    broker.clock.advance(31_000); // the cleaner runs each second: at 61 s the old ones are past 60 s
+    await broker.clock.advanceAsync(31_000); // the cleaner runs each second: at 61 s the old ones are past 60 s
     const topic = await request(broker.url).get('/topics/short').expect(200);
     expect(topic.body.partitions[0]).toMatchObject({
       logStartOffset: 3,
@@ -55,7 +55,7 @@ describe('retention', () => {
       .send({ name: 'sized', config: { retentionMs: -1, retentionBytes: 25 } })
       .expect(201);
     await produce('sized', ['aaaaaaaa', 'bbbbbbbb', 'cccccccc', 'dddddddd']); // 10 bytes each as JSON
-    broker.clock.advance(1000);
+    await broker.clock.advanceAsync(1000);
     const topic = await request(broker.url).get('/topics/sized').expect(200);
     expect(topic.body.partitions[0]).toMatchObject({
       logStartOffset: 2,
@@ -74,7 +74,7 @@ describe('retention', () => {
     await request(broker.url).post('/topics').send({ name: 'weekly' }).expect(201);
     await produce('forever', [1, 2]);
     await produce('weekly', [1, 2]);
-    broker.clock.advance(30 * 24 * 3600 * 1000); // 720 hourly runs
+    await broker.clock.advanceAsync(30 * 24 * 3600 * 1000); // 720 hourly runs
     const forever = await request(broker.url).get('/topics/forever').expect(200);
     expect(forever.body.partitions[0]).toMatchObject({ logStartOffset: 0, records: 2 });
     const weekly = await request(broker.url).get('/topics/weekly').expect(200);
@@ -101,7 +101,7 @@ describe('retention', () => {
       .send({ maxRecords: 1 })
       .expect(200);
     expect(firstPoll.body.records.map((r: { value: string }) => r.value)).toEqual(['a']);
-    broker.clock.advance(11_000); // a, b, c are deleted
+    await broker.clock.advanceAsync(11_000); // a, b, c are deleted
     await produce('fleeting', ['d']);
 
     const share = await request(broker.url)

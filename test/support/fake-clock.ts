@@ -3,7 +3,7 @@ import { Clock, ScheduledTimer } from '../../src/common/clock';
 interface PendingTimer {
   dueAtMs: number;
   sequence: number;
-  callback: () => void;
+  callback: () => unknown;
   cancelled: boolean;
 }
 
@@ -22,7 +22,7 @@ export class FakeClock extends Clock {
     return this.currentMs;
   }
 
-  override schedule(delayMs: number, callback: () => void): ScheduledTimer {
+  override schedule(delayMs: number, callback: () => unknown): ScheduledTimer {
     const timer: PendingTimer = {
       dueAtMs: this.currentMs + Math.max(0, delayMs),
       sequence: this.sequence++,
@@ -41,16 +41,36 @@ export class FakeClock extends Clock {
   advance(ms: number): void {
     const targetMs = this.currentMs + ms;
     for (;;) {
-      this.timers = this.timers.filter((t) => !t.cancelled);
-      const due = this.timers
-        .filter((t) => t.dueAtMs <= targetMs)
-        .sort((a, b) => a.dueAtMs - b.dueAtMs || a.sequence - b.sequence)[0];
+      const due = this.nextDue(targetMs);
       if (!due) break;
       this.currentMs = Math.max(this.currentMs, due.dueAtMs);
       due.cancelled = true;
-      due.callback();
+      void due.callback();
     }
     this.currentMs = targetMs;
+  }
+
+  /**
+   * Like `advance`, but awaits the work each due timer returns (a retention pass) before the
+   * next timer runs, so that timers a callback schedules when its work is done run on the way.
+   */
+  async advanceAsync(ms: number): Promise<void> {
+    const targetMs = this.currentMs + ms;
+    for (;;) {
+      const due = this.nextDue(targetMs);
+      if (!due) break;
+      this.currentMs = Math.max(this.currentMs, due.dueAtMs);
+      due.cancelled = true;
+      await due.callback();
+    }
+    this.currentMs = targetMs;
+  }
+
+  private nextDue(targetMs: number): PendingTimer | undefined {
+    this.timers = this.timers.filter((t) => !t.cancelled);
+    return this.timers
+      .filter((t) => t.dueAtMs <= targetMs)
+      .sort((a, b) => a.dueAtMs - b.dueAtMs || a.sequence - b.sequence)[0];
   }
 
   /** Number of timers still waiting. */

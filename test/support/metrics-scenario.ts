@@ -55,7 +55,7 @@ export async function runMetricsScenario(broker: TestBroker): Promise<MetricsSce
     .expect(201);
   await q.produce('logs', [{ value: 'x' }, { value: 'y' }, { value: 'z' }]);
   await q.putGroup('audit', { topics: ['logs'] });
-  clock.advance(broker.config.retentionIntervalMs);
+  await clock.advanceAsync(broker.config.retentionIntervalMs);
   expectEqual((await q.receive('audit')).records, [], 'audit receive after retention');
 
   const t1Ms = clock.now();

@@ -1,4 +1,5 @@
 import type { Storage } from '../../src/persistence/port/storage';
+import { describeBoundsContract } from './storage-contract-bounds';
 import { describeCatalogueContract } from './storage-contract-catalogue';
 import { describeLifecycleContract } from './storage-contract-lifecycle';
 import { describeLogContract } from './storage-contract-log';
@@ -74,5 +75,6 @@ export function describeStorageContract(
     describeCatalogueContract(context);
     describeShareContract(context);
     describeLifecycleContract(context);
+    describeBoundsContract(context);
   });
 }

@@ -2,7 +2,7 @@ import { encodeWireRecord, servePage, type WireInput } from '../../src/common/re
 import type { AppendRecord, RecordPage } from '../../src/persistence/port/log-storage';
 import type { ShareStateBatch } from '../../src/persistence/port/share-storage';
 import type { Storage } from '../../src/persistence/port/storage';
-import type { TopicConfig, TopicRow } from '../../src/persistence/topic.store';
+import type { TopicConfig, TopicRow } from '../../src/persistence/port/rows';
 
 /** Helpers for the storage contract: records, topics, pages as the API serves them. */
 

@@ -1,7 +1,7 @@
 import { WeirError, WeirErrorCode } from './errors';
 import { Frame, ReconnectingSocket } from './reconnecting-socket';
 
-/** How a worker answers a delivery (`API.md`, acks). */
+/** How a worker answers a delivery (`docs/api.md`, acks). */
 export const AckType = {
   ACCEPT: 'accept',
   RELEASE: 'release',

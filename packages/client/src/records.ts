@@ -44,7 +44,7 @@ export interface ShareRecord extends WeirRecord {
   lockExpiresAtMs: number;
 }
 
-/** A record as the API answers it (`API.md`, "A record, as returned everywhere"). */
+/** A record as the API answers it (`docs/api.md`, "Records"). */
 export interface WireRecord {
   topic: string;
   partition: number;

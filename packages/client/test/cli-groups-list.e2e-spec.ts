@@ -3,7 +3,7 @@ import { Producer } from '../src/producer';
 import { useRealBroker } from './support/real-broker';
 import { runWeir } from './support/run-weir';
 
-// Pending: needs the broker's GET /streams/groups and GET /queues/groups (API.md), which this
+// Pending: needs the broker's GET /streams/groups and GET /queues/groups (docs/api.md), which this
 // branch's broker does not serve yet (404 ROUTE_NOT_FOUND).
 describe('weir groups list', () => {
   const fixture = useRealBroker();

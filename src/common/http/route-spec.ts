@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { ZodType } from 'zod';
+import type { ErrorCode } from '../errors';
 
 /**
  * What a route accepts and answers, declared once: the validation interceptor parses requests
@@ -7,6 +8,13 @@ import type { ZodType } from 'zod';
  */
 export interface RouteSpec {
   summary: string;
+  /** What the operation does, for the OpenAPI document (Markdown; default: the summary). */
+  description?: string;
+  /**
+   * The error codes this operation may answer, beyond those of every route of its kind (schema
+   * validation, body limits, authentication), for the OpenAPI document.
+   */
+  errors?: readonly ErrorCode[];
   params?: ZodType;
   query?: ZodType;
   body?: ZodType;
@@ -14,6 +22,11 @@ export interface RouteSpec {
   response?: ZodType;
   /** Success status, for the OpenAPI document (default 200). */
   status?: number;
+  /**
+   * The body as the OpenAPI document shows it, when `body` checks less than the service does
+   * (acknowledgements are checked one by one, so that a bad item fails only itself).
+   */
+  documentedBody?: ZodType;
 }
 
 export const ROUTE_SPEC = 'weir:route-spec';

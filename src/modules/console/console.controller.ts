@@ -26,7 +26,11 @@ export class ConsoleController {
   constructor(@Inject(ConsoleAssets) private readonly files: ConsoleAssets) {}
 
   @Get()
-  @Route({ summary: 'The operator console (an HTML page)' })
+  @Route({
+    summary: 'The operator console (an HTML page)',
+    description:
+      'The web console for operators: topics, stream groups, share groups and dead letters, built on this API. Its files need no token; the page asks for one when the API answers 401.',
+  })
   page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     const page = this.files.indexPage();
     if (!page) {
@@ -40,7 +44,12 @@ export class ConsoleController {
   }
 
   @Get('assets/:file')
-  @Route({ summary: 'A static file of the operator console', params: assetParamsSchema })
+  @Route({
+    summary: 'A static file of the operator console',
+    description: 'A script, style sheet or image of the console.',
+    errors: [ErrorCode.ROUTE_NOT_FOUND],
+    params: assetParamsSchema,
+  })
   asset(
     @Param('file') file: string,
     @Req() request: FastifyRequest,

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ErrorCode } from '../../common/errors';
 import { Route } from '../../common/http/route-spec';
 import type { PartitionPage } from '../topics/record-log.service';
 import {
@@ -14,7 +15,7 @@ import {
 import type { DlqBrowseQuery, DlqList, PurgeBody, RedriveBody } from './dlq.schemas';
 import { DlqService } from './dlq.service';
 import { Action } from '../../auth/permissions';
-import { AnyToken, Permit, topicParam } from '../../auth/route-access';
+import { AnyToken, Permit, topicInBody, topicParam } from '../../auth/route-access';
 
 @Controller('dlq')
 export class DlqController {
@@ -24,9 +25,11 @@ export class DlqController {
   @Get()
   @Route({
     summary: 'List dead-letter topics with counts, oldest age and reasons',
+    description:
+      'Every topic a share group has dead-lettered into, with its records, the age of the oldest, and counts by reason.',
     response: dlqListSchema,
   })
-  list(): DlqList {
+  list(): Promise<DlqList> {
     return this.dlq.list();
   }
 
@@ -34,6 +37,13 @@ export class DlqController {
   @Get(':topic/records')
   @Route({
     summary: 'Browse a dead-letter topic, lineage headers included',
+    description:
+      "Reads a dead-letter topic's records in offset order, each with its lineage headers: weir-dlq-source-topic, -source-partition, -source-offset, -source-timestamp, -group, -delivery-count, -reason, -error, -dead-lettered-at.",
+    errors: [
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.PARTITION_NOT_FOUND,
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+    ],
     params: dlqTopicParamsSchema,
     query: dlqBrowseQuerySchema,
     response: dlqRecordsSchema,
@@ -42,11 +52,21 @@ export class DlqController {
     return this.dlq.browse(topic, query.partition, query.offset, query.maxRecords);
   }
 
-  @Permit(Action.MANAGE, topicParam())
+  @Permit(Action.MANAGE, topicParam(), {
+    alsoRequire: [{ action: Action.PRODUCE, resource: topicInBody('targetTopic') }],
+  })
   @Post(':topic/redrive')
   @HttpCode(200)
   @Route({
     summary: 'Append dead-letter records back to their source (each at most once)',
+    description:
+      'Appends the chosen dead-letter records (an offset range in every partition, and/or one reason) to their source topic and partition, or to targetTopic, with their key, value and original headers plus weir-redrive-of. Each record is appended at most once, whatever the number of calls: records redriven before count as skipped.',
+    errors: [
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.INVALID_TOPIC_NAME,
+      ErrorCode.PARTITION_NOT_FOUND,
+      ErrorCode.RECORD_TOO_LARGE,
+    ],
     params: dlqTopicParamsSchema,
     body: redriveSchema,
     response: redriveResultSchema,
@@ -63,6 +83,9 @@ export class DlqController {
   @HttpCode(200)
   @Route({
     summary: 'Delete dead-letter records below an offset',
+    description:
+      'Deletes the dead-letter records below beforeOffset in every partition of the dead-letter topic (its log start moves) and answers how many.',
+    errors: [ErrorCode.TOPIC_NOT_FOUND],
     params: dlqTopicParamsSchema,
     body: purgeSchema,
     response: purgeResultSchema,

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TopicsModule } from '../topics/topics.module';
-import { DeadLetterService } from './dead-letter.service';
 import { DlqController } from './dlq.controller';
 import { DlqService } from './dlq.service';
 
-/** Dead-letter topics: the atomic copy used by share groups, and inspect, redrive, purge. */
+/** Dead-letter topics: inspect, redrive, purge (share groups write the copies themselves). */
 @Module({
   imports: [TopicsModule],
   controllers: [DlqController],
-  providers: [DeadLetterService, DlqService],
-  exports: [DeadLetterService],
+  providers: [DlqService],
 })
 export class DlqModule {}

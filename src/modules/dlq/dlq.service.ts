@@ -8,11 +8,11 @@ import {
   partsSizeBytes,
   viewToParts,
 } from '../../common/record-wire';
-import { DeadLetterStore } from '../../persistence/dead-letter.store';
 import type { RedriveItem } from '../../persistence/port/dead-letter-storage';
 import type { AppendRecord } from '../../persistence/port/log-storage';
 import { Storage } from '../../persistence/port/storage';
-import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
+import type { TopicRow } from '../../persistence/port/rows';
 import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
 import { choosePartition } from '../topics/domain/partitioner';
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
@@ -33,9 +33,8 @@ const REDRIVE_CHUNK = 1000;
 @Injectable()
 export class DlqService implements OnModuleInit {
   constructor(
-    @Inject(DeadLetterStore) private readonly index: DeadLetterStore,
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
@@ -44,21 +43,24 @@ export class DlqService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.collectFrom(() => this.list().topics);
+    this.metrics.collectFrom(async () => (await this.list()).topics);
   }
 
   /** Every dead-letter topic with its live records, oldest age and counts by reason. */
-  list(): DlqList {
+  async list(): Promise<DlqList> {
+    const summaries = await this.storage.deadLetters.summaries();
     const now = this.clock.now();
     const byTopic = new Map<number, DlqList['topics'][number]>();
-    const names = new Map(this.topics.list().map((t) => [t.id, t.name]));
-    for (const id of this.index.topicIds()) {
-      const name = names.get(id);
-      if (name) byTopic.set(id, { topic: name, records: 0, oldestAgeMs: null, byReason: {} });
-    }
-    for (const s of this.index.summaries()) {
-      const entry = byTopic.get(s.topicId);
-      if (!entry) continue;
+    for (const s of summaries) {
+      const name = this.topics.findById(s.topicId)?.name;
+      if (name === undefined) continue;
+      let entry = byTopic.get(s.topicId);
+      if (!entry) {
+        byTopic.set(
+          s.topicId,
+          (entry = { topic: name, records: 0, oldestAgeMs: null, byReason: {} }),
+        );
+      }
       entry.records += s.records;
       entry.byReason[s.reason] = (entry.byReason[s.reason] ?? 0) + s.records;
       const age = Math.max(0, now - s.oldestAtMs);
@@ -68,13 +70,13 @@ export class DlqService implements OnModuleInit {
   }
 
   /** Reads a dead-letter topic's records, lineage headers included. */
-  browse(
+  async browse(
     topic: string,
     partition: number,
     offset: number | undefined,
     maxRecords: number,
   ): Promise<PartitionPage> {
-    this.deadLetterTopic(topic);
+    await this.deadLetterTopic(topic);
     return this.recordLog.read(topic, partition, offset, maxRecords, 0);
   }
 
@@ -85,13 +87,13 @@ export class DlqService implements OnModuleInit {
    * skips records already redriven, so repeated or concurrent calls append each record once.
    */
   async redrive(topic: string, body: RedriveBody): Promise<{ redriven: number; skipped: number }> {
-    const dlq = this.deadLetterTopic(topic);
+    const dlq = await this.deadLetterTopic(topic);
     const target =
-      body.targetTopic !== undefined ? this.topics.getOrCreate(body.targetTopic) : undefined;
+      body.targetTopic !== undefined ? await this.topics.getOrCreate(body.targetTopic) : undefined;
     const now = this.clock.now();
     let redriven = 0;
     let skipped = 0;
-    for (const state of this.topicStore.partitionStates(dlq.id)) {
+    for (const state of this.partitionBounds.partitionStates(dlq.id)) {
       const from = Math.max(body.fromOffset ?? 0, state.logStartOffset);
       const to = Math.min(body.toOffset ?? state.logEndOffset, state.logEndOffset);
       for (let chunk = from; chunk < to; chunk += REDRIVE_CHUNK) {
@@ -148,9 +150,9 @@ export class DlqService implements OnModuleInit {
 
   /** Deletes the dead-letter records below `beforeOffset` in every partition. */
   async purge(topic: string, body: PurgeBody): Promise<{ purged: number }> {
-    const dlq = this.deadLetterTopic(topic);
+    const dlq = await this.deadLetterTopic(topic);
     let purged = 0;
-    for (const state of this.topicStore.partitionStates(dlq.id)) {
+    for (const state of this.partitionBounds.partitionStates(dlq.id)) {
       const before = Math.min(body.beforeOffset, state.logEndOffset);
       if (before <= state.logStartOffset) continue;
       const bounds = await this.storage.log.truncateHead(dlq.id, state.partition, before);
@@ -159,9 +161,11 @@ export class DlqService implements OnModuleInit {
     return { purged };
   }
 
-  private deadLetterTopic(name: string): TopicRow {
+  /** The topic named `name` if it holds dead-letter records, else `TOPIC_NOT_FOUND`. */
+  private async deadLetterTopic(name: string): Promise<TopicRow> {
     const topic = this.topics.get(name);
-    if (!this.index.topicIds().includes(topic.id)) {
+    const summaries = await this.storage.deadLetters.summaries();
+    if (!summaries.some((s) => s.topicId === topic.id)) {
       throw new BrokerError(
         ErrorCode.TOPIC_NOT_FOUND,
         `Topic '${name}' is not a dead-letter topic`,

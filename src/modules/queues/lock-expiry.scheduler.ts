@@ -71,7 +71,7 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
    * resolves with the effects to apply (those of a write that committed). A failure parks the
    * failing records and touches nothing else; it does not reject. Used by the timer and by
    * receives alike. A failure found before anything was sent (a dead-letter topic that cannot
-   * be had) is handled within the call, synchronously.
+   * be had) restores the partition's memory from before the attempt.
    */
   async expireHolding(
     group: ShareGroup,
@@ -89,7 +89,7 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
       let sent = false;
       try {
         ends = state.expireLocks(nowMs);
-        const prepared = this.settlement.prepare(
+        const prepared = await this.settlement.prepare(
           [{ group, topicId, partition, state, archivals: ends.archivals }],
           nowMs,
         );

@@ -15,10 +15,12 @@ import { AckRouter, RoutedAckResult } from '../../cluster/ack-router';
 import { FORWARDED_HEADER } from '../../cluster/peer-client';
 import { ReceiveRouter } from '../../cluster/receive-router';
 import { withRecords } from '../../common/record-wire';
+import { ErrorCode } from '../../common/errors';
 import { Route } from '../../common/http/route-spec';
 import {
   ackResultSchema,
   acksSchema,
+  documentedAcksSchema,
   groupParamsSchema,
   putShareGroupSchema,
   receiveResultSchema,
@@ -56,6 +58,14 @@ export class QueuesController {
   @Put(':group')
   @Route({
     summary: 'Create a share group or change its settings',
+    description:
+      'Creates the share group, or changes the settings given (the others keep their values). startFrom applies to the partitions that exist when the group is created or a topic is added to it. A group re-created after a delete starts afresh.',
+    errors: [
+      ErrorCode.INVALID_GROUP_NAME,
+      ErrorCode.INVALID_TOPIC_NAME,
+      ErrorCode.INVALID_CONFIG,
+      ErrorCode.TOPIC_NOT_FOUND,
+    ],
     params: groupParamsSchema,
     body: putShareGroupSchema,
     response: shareGroupViewSchema,
@@ -69,6 +79,15 @@ export class QueuesController {
   @HttpCode(200)
   @Route({
     summary: 'Acquire records with a lock, long-polling up to waitMs',
+    description:
+      "Acquires up to maxRecords available records across the group's topics (or the topics named), each locked to this member until lockExpiresAtMs and carrying its deliveryCount and a receipt. Each receive starts at the next partition in turn. Waits up to waitMs when none is available, answering as soon as one becomes deliverable. An unknown group is created with defaults when topics are named, else GROUP_NOT_FOUND.",
+    errors: [
+      ErrorCode.GROUP_NOT_FOUND,
+      ErrorCode.INVALID_GROUP_NAME,
+      ErrorCode.INVALID_TOPIC_NAME,
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.INVALID_LOCK_DURATION,
+    ],
     params: groupParamsSchema,
     body: receiveSchema,
     response: receiveResultSchema,
@@ -93,8 +112,12 @@ export class QueuesController {
   @HttpCode(200)
   @Route({
     summary: 'Accept, release, reject or renew records, answered per item',
+    description:
+      'Answers deliveries by their receipts. Each item gets its own result: an item that fails (LOCK_LOST: an old receipt or an expired lock; INVALID_RECEIPT: not a receipt of this group; MAX_LOCK_EXCEEDED: a renew past maxLockMs; INVALID_REQUEST: a malformed item) changes nothing and never fails the others. A release or an expired lock on the last allowed delivery dead-letters the record (DELIVERY_COUNT_EXCEEDED).',
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.BATCH_TOO_LARGE],
     params: groupParamsSchema,
     body: acksSchema,
+    documentedBody: documentedAcksSchema,
     response: ackResultSchema,
   })
   async acknowledge(
@@ -113,6 +136,8 @@ export class QueuesController {
   @Get()
   @Route({
     summary: 'List share groups with their lag and record counts',
+    description:
+      'Every share group with its topics, and over all its partitions: records not finished (lag), acquired, available, and the age of the oldest available record.',
     response: shareGroupListSchema,
   })
   list(): Promise<ShareGroupList> {
@@ -123,6 +148,9 @@ export class QueuesController {
   @Get(':group')
   @Route({
     summary: 'Describe a share group: states, lag, oldest available age',
+    description:
+      "The group's settings and, per share partition, its start offset, window end, records by state, lag and the age of the oldest available record.",
+    errors: [ErrorCode.GROUP_NOT_FOUND],
     params: groupParamsSchema,
     response: shareGroupViewSchema,
   })
@@ -135,6 +163,9 @@ export class QueuesController {
   @HttpCode(200)
   @Route({
     summary: 'Move a share group to earliest, latest, an offset or a timestamp',
+    description:
+      "Moves the group's share partitions of one topic (or all) to a new start; works on a live group: in-flight deliveries are forgotten and their receipts answer LOCK_LOST, and waiting receivers are woken. An offset outside the log is moved to the nearer end.",
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.TOPIC_NOT_FOUND],
     params: groupParamsSchema,
     body: resetSchema,
     response: shareGroupViewSchema,
@@ -146,7 +177,14 @@ export class QueuesController {
   @Permit(Action.MANAGE, groupParam())
   @Delete(':group')
   @HttpCode(204)
-  @Route({ summary: 'Delete a share group and its state', params: groupParamsSchema, status: 204 })
+  @Route({
+    summary: 'Delete a share group and its state',
+    description:
+      'Deletes the group at once: long-polling receives answer with no records, WebSocket subscriptions end with GROUP_NOT_FOUND, and its receipts answer LOCK_LOST. Only a PUT, or a receive or subscribe naming topics, creates it again.',
+    errors: [ErrorCode.GROUP_NOT_FOUND],
+    params: groupParamsSchema,
+    status: 204,
+  })
   remove(@Param('group') group: string): Promise<void> {
     return this.queues.delete(group);
   }

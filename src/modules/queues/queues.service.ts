@@ -4,7 +4,8 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
 import { ShareGroupMetrics, SharePartitionSample } from '../../metrics/share-group-metrics';
 import { Storage } from '../../persistence/port/storage';
-import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
+import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
@@ -26,7 +27,7 @@ export class QueuesService implements OnModuleInit {
     @Inject(ShareGroupsService) private readonly groups: ShareGroupsService,
     @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(SharePartitionWriter) private readonly writer: SharePartitionWriter,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
@@ -175,7 +176,7 @@ export class QueuesService implements OnModuleInit {
       const topic = this.topics.find(name);
       if (!topic) continue;
       for (let partition = 0; partition < topic.partitions; partition++) {
-        const log = this.topicStore.partitionState(topic.id, partition);
+        const log = this.partitionBounds.partitionState(topic.id, partition);
         const logEnd = log?.logEndOffset ?? 0;
         const state = this.groups.view(group, topic, partition);
         const oldest = state.oldestAvailableOffset(logEnd);

@@ -5,7 +5,8 @@ import { BrokerMetrics } from '../../metrics/broker-metrics';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import type { RecordPage } from '../../persistence/port/log-storage';
 import { Storage } from '../../persistence/port/storage';
-import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
+import type { TopicRow } from '../../persistence/port/rows';
 import { InFlightRecord } from './domain/in-flight-record';
 import { formatReceipt } from './domain/receipt';
 import { ShareGroup } from './domain/share-group';
@@ -43,7 +44,7 @@ export class ShareAcquirer {
     @Inject(SharePartitionWriter) private readonly writer: SharePartitionWriter,
     @Inject(ShareSettlement) private readonly settlement: ShareSettlement,
     @Inject(LockExpiryScheduler) private readonly scheduler: LockExpiryScheduler,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(BrokerMetrics) private readonly brokerMetrics: BrokerMetrics,
@@ -52,7 +53,7 @@ export class ShareAcquirer {
 
   /** True when `group` may get something from `topic`/`partition` now. */
   deliverable(group: ShareGroup, topic: TopicRow, partition: number): boolean {
-    const log = this.topicStore.partitionState(topic.id, partition);
+    const log = this.partitionBounds.partitionState(topic.id, partition);
     if (!log) return false;
     const state = group.get(topic.id, partition);
     if (!state) return log.logEndOffset > log.logStartOffset;
@@ -75,7 +76,7 @@ export class ShareAcquirer {
       group,
       [{ topicId: topic.id, partition }],
       async (): Promise<Acquired | undefined> => {
-        const log = this.topicStore.partitionState(topic.id, partition);
+        const log = this.partitionBounds.partitionState(topic.id, partition);
         if (group.deleted || !log || !this.deliverable(group, topic, partition)) return undefined;
         const now = this.clock.now();
         // Locks that ended before the timer ran end here, exactly as the timer would end them.

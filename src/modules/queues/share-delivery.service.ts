@@ -5,7 +5,7 @@ import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { joinJsonArrays } from '../../common/record-wire';
 import type { BrokerConfig } from '../../config/broker-config';
-import { TopicRow } from '../../persistence/topic.store';
+import { TopicRow } from '../../persistence/port/rows';
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';

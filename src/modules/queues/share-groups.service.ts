@@ -8,8 +8,8 @@ import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import type { InitialSharePartition } from '../../persistence/port/catalogue-storage';
 import type { StoredSharePartition } from '../../persistence/port/share-storage';
 import { Storage } from '../../persistence/port/storage';
-import type { ShareGroupRow } from '../../persistence/share-group.store';
-import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
+import type { ShareGroupRow, TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor, ShareGroupConfig, StartFrom } from './domain/share-group-config';
@@ -41,7 +41,7 @@ export class ShareGroupsService implements OnModuleInit {
   constructor(
     @Inject(Storage) private readonly storage: Storage,
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
@@ -57,7 +57,7 @@ export class ShareGroupsService implements OnModuleInit {
       this.lastIssuedId,
       await this.storage.catalogue.lastShareGroupId(),
     );
-    // The topic's share-group rows went with it (TopicStore.delete): memory follows.
+    // The topic's share-group rows went with it (the catalogue deletes them with the topic): memory follows.
     this.topics.onDeleted((topic) => {
       for (const group of this.groups.values()) group.forgetTopic(topic.id);
     });
@@ -125,10 +125,11 @@ export class ShareGroupsService implements OnModuleInit {
   private async putNow(name: string, body: PutShareGroupBody): Promise<ShareGroup> {
     const existing = this.groups.get(name);
     const config = mergeShareGroupConfig(name, body, existing?.config, this.config);
-    const topicRows = config.topics.map((t) => this.topics.getOrCreate(t));
+    const topicRows: TopicRow[] = [];
+    for (const t of config.topics) topicRows.push(await this.topics.getOrCreate(t));
     for (const t of config.topics) {
       const dlq = deadLetterTopicFor(name, config, t);
-      if (dlq !== null) this.topics.getOrCreate(dlq);
+      if (dlq !== null) await this.topics.getOrCreate(dlq);
     }
     if (existing) {
       const added = topicRows.filter((t) => !existing.config.topics.includes(t.name));
@@ -248,7 +249,7 @@ export class ShareGroupsService implements OnModuleInit {
    * (`latest`), an offset kept within the log, or the first record at or after a time.
    */
   async positionFor(topic: TopicRow, partition: number, to: SharePosition): Promise<number> {
-    const state = this.topicStore.partitionState(topic.id, partition);
+    const state = this.partitionBounds.partitionState(topic.id, partition);
     const start = state?.logStartOffset ?? 0;
     const end = state?.logEndOffset ?? 0;
     if (to === 'earliest') return start;
@@ -259,7 +260,7 @@ export class ShareGroupsService implements OnModuleInit {
   }
 
   private unused(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
-    const start = this.topicStore.partitionState(topic.id, partition)?.logStartOffset ?? 0;
+    const start = this.partitionBounds.partitionState(topic.id, partition)?.logStartOffset ?? 0;
     return new SharePartition(group.partitionSettings, {
       startOffset: start,
       endOffset: start,

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import type { DeadLetterAppend, SharePartitionWrite } from '../../persistence/port/share-storage';
 import { Storage } from '../../persistence/port/storage';
-import type { TopicRow } from '../../persistence/topic.store';
-import { DeadLetterPosition, LINEAGE } from '../dlq/dead-letter.service';
+import type { TopicRow } from '../../persistence/port/rows';
+import { DeadLetterPosition, LINEAGE } from '../dlq/dead-letter-lineage';
 import { LogWaiters, partitionKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { Archival, DeadLetterReason } from './domain/in-flight-record';
@@ -85,14 +85,31 @@ export class ShareSettlement {
     nowMs: number,
     effects: AfterCommit,
   ): Promise<void> {
-    await this.send(this.prepare(parts, nowMs), effects);
+    await this.send(await this.prepare(parts, nowMs), effects);
   }
 
   /**
-   * What `write` sends, built synchronously: takes the parts' changes and ensures their
-   * dead-letter topics, which throws when one cannot be had (nothing was sent then).
+   * What `write` sends: takes the parts' changes and ensures their dead-letter topics (awaiting
+   * their creation), which rejects when one cannot be had (nothing was sent then). The caller
+   * holds the parts' share partitions meanwhile.
    */
-  prepare(parts: readonly SettledPartition[], nowMs: number): PreparedWrite {
+  async prepare(parts: readonly SettledPartition[], nowMs: number): Promise<PreparedWrite> {
+    await this.ensureDeadLetterTopics(parts);
+    return this.prepareNow(parts, nowMs);
+  }
+
+  /** Creates the dead-letter topics `parts` archive to that this node does not know yet. */
+  private async ensureDeadLetterTopics(parts: readonly SettledPartition[]): Promise<void> {
+    for (const part of parts) {
+      if (part.archivals.length === 0) continue;
+      const topic = this.topics.findById(part.topicId);
+      const target = topic && deadLetterTopicFor(part.group.name, part.group.config, topic.name);
+      if (target && !this.topics.find(target)) await this.topics.getOrCreate(target);
+    }
+  }
+
+  /** `prepare` once the dead-letter topics exist: takes the parts' changes, synchronously. */
+  private prepareNow(parts: readonly SettledPartition[], nowMs: number): PreparedWrite {
     const prepared: PreparedWrite = {
       writes: [],
       deadLetters: [],
@@ -154,7 +171,7 @@ export class ShareSettlement {
     return this.topics.findById(topicId)?.name ?? String(topicId);
   }
 
-  /** The dead-letter copies of `part`'s archivals; ensures their topic (may throw). */
+  /** The dead-letter copies of `part`'s archivals (throws when their topic is gone). */
   private deadLetter(part: SettledPartition, nowMs: number, prepared: PreparedWrite): void {
     const { deadLetters, targets, effects } = prepared;
     const { group, partition } = part;
@@ -162,7 +179,7 @@ export class ShareSettlement {
     for (const archival of part.archivals) {
       const targetName = topic ? deadLetterTopicFor(group.name, group.config, topic.name) : null;
       if (topic && targetName !== null) {
-        const target = this.topics.getOrCreate(targetName);
+        const target = this.topics.get(targetName);
         const lineage: Array<[string, string]> = [
           [LINEAGE.sourceTopic, topic.name],
           [LINEAGE.sourcePartition, String(partition)],

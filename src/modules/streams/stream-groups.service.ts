@@ -8,7 +8,7 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName, assertTopicName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
 import { Storage } from '../../persistence/port/storage';
-import { TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
 import { LogWaiters } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { ConsumerGroup, GroupChange } from './domain/consumer-group';
@@ -64,7 +64,7 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(Clock) private readonly clock: Clock,
@@ -138,12 +138,12 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Adds a member (or updates one joining again under its id) and rebalances. */
-  join(groupName: string, request: JoinRequest, kind: MemberKind): JoinAnswer {
+  async join(groupName: string, request: JoinRequest, kind: MemberKind): Promise<JoinAnswer> {
     assertGroupName(groupName);
     const sessionTimeoutMs = this.sessionTimeoutMs(request.sessionTimeoutMs);
     const topics = [...new Set(request.topics)].sort();
     for (const topic of topics) assertTopicName(topic);
-    for (const topic of topics) this.topics.getOrCreate(topic);
+    for (const topic of topics) await this.topics.getOrCreate(topic);
     const entry = this.ensure(groupName);
     const memberId = request.memberId ?? randomUUID();
     assertRoomForMember(entry.group, memberId, this.config.maxGroupMembers);
@@ -262,7 +262,7 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
   /** Gives every owned partition without a position its starting offset. */
   private resolvePositions(entry: StreamGroupEntry): void {
     for (const { member, partition } of entry.group.unpositioned()) {
-      const bounds = this.topicStore.partitionState(partition.topicId, partition.partition);
+      const bounds = this.partitionBounds.partitionState(partition.topicId, partition.partition);
       if (!bounds) continue;
       const key = groupPartitionKey(partition);
       const committed = entry.committed.get(key)?.offset;

@@ -5,7 +5,8 @@ import { assertGroupName } from '../../common/names';
 import { BrokerMetrics, StreamPartitionSample } from '../../metrics/broker-metrics';
 import { MissingPartitionError } from '../../persistence/port/log-storage';
 import { Storage } from '../../persistence/port/storage';
-import { TopicRow, TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
+import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { fenceCommit } from './domain/commit-fence';
 import { GroupMember } from './domain/group-member';
@@ -29,7 +30,7 @@ export class StreamOffsetsService implements OnModuleInit {
   constructor(
     @Inject(StreamGroupsService) private readonly groups: StreamGroupsService,
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
@@ -67,7 +68,10 @@ export class StreamOffsetsService implements OnModuleInit {
       throw new BrokerError(ErrorCode[verdict.code], verdict.message, details);
     }
     for (const w of writes) {
-      const bounds = this.topicStore.partitionState(w.partition.topicId, w.partition.partition);
+      const bounds = this.partitionBounds.partitionState(
+        w.partition.topicId,
+        w.partition.partition,
+      );
       const logEndOffset = bounds?.logEndOffset ?? 0;
       if (w.offset > logEndOffset) {
         throw new BrokerError(
@@ -102,7 +106,7 @@ export class StreamOffsetsService implements OnModuleInit {
     const numbers = [...new Set(body.partitions ?? [...Array(topic.partitions).keys()])];
     const writes: OffsetWrite[] = [];
     for (const partition of numbers) {
-      const bounds = this.topicStore.partitionState(topic.id, partition);
+      const bounds = this.partitionBounds.partitionState(topic.id, partition);
       if (!bounds) {
         throw new BrokerError(
           ErrorCode.PARTITION_NOT_FOUND,
@@ -158,7 +162,7 @@ export class StreamOffsetsService implements OnModuleInit {
       partitions: [...partitions.values()].sort(comparePartitions).map((p) => {
         const key = groupPartitionKey(p);
         const logEndOffset =
-          this.topicStore.partitionState(p.topicId, p.partition)?.logEndOffset ?? 0;
+          this.partitionBounds.partitionState(p.topicId, p.partition)?.logEndOffset ?? 0;
         const committedOffset = entry.committed.get(key)?.offset ?? null;
         return {
           topic: p.topic,
@@ -182,7 +186,7 @@ export class StreamOffsetsService implements OnModuleInit {
         let lag = 0;
         for (const c of entry.committed.values()) {
           const topic = topicsById.get(c.topicId);
-          const bounds = topic && this.topicStore.partitionState(c.topicId, c.partition);
+          const bounds = topic && this.partitionBounds.partitionState(c.topicId, c.partition);
           if (!topic || !bounds) continue;
           topics.add(topic.name);
           lag += Math.max(0, bounds.logEndOffset - c.offset);
@@ -251,7 +255,7 @@ export class StreamOffsetsService implements OnModuleInit {
     for (const entry of entries) {
       for (const c of entry.committed.values()) {
         const topic = topicsById.get(c.topicId);
-        const bounds = topic && this.topicStore.partitionState(c.topicId, c.partition);
+        const bounds = topic && this.partitionBounds.partitionState(c.topicId, c.partition);
         if (!topic || !bounds) continue;
         partitions.push({
           group: entry.group.name,

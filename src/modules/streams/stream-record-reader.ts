@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { joinJsonArrays, servePage } from '../../common/record-wire';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
 import { Storage } from '../../persistence/port/storage';
-import { TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
 import { GroupMember } from './domain/group-member';
 import { groupPartitionKey } from './domain/group-partition';
 import { clampToLog, startingOffset } from './domain/position';
@@ -31,7 +31,7 @@ export const pausedKey = (topic: string, partition: number): string => `${topic}
 @Injectable()
 export class StreamRecordReader {
   constructor(
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
+    @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
   ) {}
@@ -54,7 +54,7 @@ export class StreamRecordReader {
     for (let i = 0; i < owned.length && count < maxRecords; i++) {
       const p = owned[(first + i) % owned.length]!;
       if (paused.has(pausedKey(p.topic, p.partition))) continue;
-      const bounds = this.topicStore.partitionState(p.topicId, p.partition);
+      const bounds = this.partitionBounds.partitionState(p.topicId, p.partition);
       if (!bounds) continue; // the topic was deleted; the next refresh drops the partition
       const key = groupPartitionKey(p);
       const position = member.position(key);

@@ -9,6 +9,7 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
+import { ErrorCode } from '../../common/errors';
 import { Route } from '../../common/http/route-spec';
 import { MemberKind } from './domain/group-member';
 import { StreamConsumerService } from './stream-consumer.service';
@@ -63,12 +64,21 @@ export class StreamsController {
   @HttpCode(201)
   @Route({
     summary: 'Join a streaming consumer group (or join again under a memberId)',
+    description:
+      "Adds a member subscribed to the topics and rebalances: each partition goes to at most one member, sticky. Answers the member id, the new generation and this member's assignment. Joining again under a memberId keeps its partitions.",
+    errors: [
+      ErrorCode.INVALID_GROUP_NAME,
+      ErrorCode.INVALID_TOPIC_NAME,
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.INVALID_SESSION_TIMEOUT,
+      ErrorCode.TOO_MANY_MEMBERS,
+    ],
     params: groupParamsSchema,
     body: joinSchema,
     response: joinAnswerSchema,
     status: 201,
   })
-  join(@Param('group') group: string, @Body() body: JoinBody): JoinAnswer {
+  join(@Param('group') group: string, @Body() body: JoinBody): Promise<JoinAnswer> {
     return this.groups.join(group, body, MemberKind.POLLING);
   }
 
@@ -77,6 +87,9 @@ export class StreamsController {
   @HttpCode(200)
   @Route({
     summary: "Poll the member's partitions, long-polling up to waitMs; auto-commits the last poll",
+    description:
+      "Commits what the previous poll returned (with autoCommit), hands over revoked partitions, then reads the member's partitions in offset order, waiting up to waitMs for records. Answers early when a rebalance changes the member's assignment. Keeps the member alive.",
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.MEMBER_NOT_FOUND],
     params: memberParamsSchema,
     body: pollSchema,
     response: pollAnswerSchema,
@@ -99,6 +112,9 @@ export class StreamsController {
   @Route({
     summary:
       "Keep the member's session alive and learn its assignment; hands over revoked partitions `owned` no longer names",
+    description:
+      'Keeps the member alive and answers its generation and assignment. With `owned`, a revoked partition the list no longer names is handed over; without it nothing is handed over (a member still processing a batch heartbeats with the partitions it reads).',
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.MEMBER_NOT_FOUND],
     params: memberParamsSchema,
     body: heartbeatSchema,
     response: assignmentAnswerSchema,
@@ -112,6 +128,9 @@ export class StreamsController {
   @HttpCode(204)
   @Route({
     summary: 'Leave the group; its partitions are reassigned at once',
+    description:
+      "Commits what the member's last poll returned (with autoCommit), removes the member and rebalances at once, like Kafka's close().",
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.MEMBER_NOT_FOUND],
     params: memberParamsSchema,
     status: 204,
   })
@@ -124,6 +143,17 @@ export class StreamsController {
   @HttpCode(200)
   @Route({
     summary: 'Commit offsets (each the next offset to read), fenced by generation and ownership',
+    description:
+      'Commits offsets for the member, all or nothing. Fenced per member: refused only when the member no longer owns a partition (NOT_PARTITION_OWNER), lost it and got it back since that generation, or names a generation the group has not reached (STALE_GENERATION). A rebalance that takes nothing from the member never fails its commits.',
+    errors: [
+      ErrorCode.GROUP_NOT_FOUND,
+      ErrorCode.MEMBER_NOT_FOUND,
+      ErrorCode.STALE_GENERATION,
+      ErrorCode.NOT_PARTITION_OWNER,
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.PARTITION_NOT_FOUND,
+    ],
     params: groupParamsSchema,
     body: commitSchema,
     response: commitAnswerSchema,
@@ -142,6 +172,14 @@ export class StreamsController {
   @HttpCode(200)
   @Route({
     summary: "Set the group's committed offsets of a topic; live members move on their next poll",
+    description:
+      "Sets the committed offsets of a topic's partitions (all by default) to the log start, the log end, an offset, or the first record at or after a timestamp. Works on a live group and on a group without members (it is created).",
+    errors: [
+      ErrorCode.INVALID_GROUP_NAME,
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.PARTITION_NOT_FOUND,
+      ErrorCode.OFFSET_OUT_OF_RANGE,
+    ],
     params: groupParamsSchema,
     body: resetSchema,
     response: groupViewSchema,
@@ -154,6 +192,8 @@ export class StreamsController {
   @Get()
   @Route({
     summary: 'List the streaming consumer groups with their members, topics and total lag',
+    description:
+      'Every streaming consumer group: generation, number of members, topics, and the lag summed over partitions with a committed offset.',
     response: groupListSchema,
   })
   list(): GroupList {
@@ -165,6 +205,9 @@ export class StreamsController {
   @HttpCode(204)
   @Route({
     summary: 'Delete a group without members and its committed offsets',
+    description:
+      "Deletes the group's committed offsets. Refused while it has members (GROUP_NOT_EMPTY); a group with neither members nor offsets is GROUP_NOT_FOUND.",
+    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.GROUP_NOT_EMPTY],
     params: groupParamsSchema,
     status: 204,
   })
@@ -176,6 +219,9 @@ export class StreamsController {
   @Get(':group')
   @Route({
     summary: 'Describe a group: members, assignment, committed offsets and lag',
+    description:
+      'The generation, every member with its partitions, and per partition the committed offset, the log end, the lag and the owning member.',
+    errors: [ErrorCode.GROUP_NOT_FOUND],
     params: groupParamsSchema,
     response: groupViewSchema,
   })

@@ -21,9 +21,9 @@ export class StreamsGateway implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.hub.registerMode('stream', (raw, session, subscriptionId) => {
+    this.hub.registerMode('stream', async (raw, session, subscriptionId) => {
       const frame = parseWith(subscribeStreamFrameSchema, raw, 'frame');
-      const { memberId, generation } = this.groups.join(
+      const { memberId, generation } = await this.groups.join(
         frame.group,
         { topics: frame.topics, autoOffsetReset: frame.autoOffsetReset, autoCommit: false },
         MemberKind.PUSHED,
@@ -46,7 +46,7 @@ export class StreamsGateway implements OnModuleInit {
       );
       // Pushes start after the `subscribed` answer has been sent.
       setImmediate(() => subscription.start());
-      return Promise.resolve({ subscription, answer: { memberId, generation } });
+      return { subscription, answer: { memberId, generation } };
     });
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DocumentedLimit, documentedLimit } from '../../common/http/documented-limit';
 import { recordViewSchema } from '../topics/topics.schemas';
 
 const integer = z.number().int().nonnegative();
@@ -15,11 +16,24 @@ export const memberParamsSchema = z.object({ group: z.string(), memberId: member
 export const joinSchema = z
   .object({
     /** Topics the member subscribes to; missing ones are created when auto-creation is on. */
-    topics: z.array(z.string()).min(1),
+    topics: z
+      .array(z.string())
+      .min(1)
+      .describe(
+        'Topics the member subscribes to; missing ones are created when auto-creation is on.',
+      ),
     /** Join again under this id (keeps the member's partitions); default: a new id. */
     memberId: memberIdSchema.optional(),
     /** The member is removed when it neither heartbeats nor polls for this long. */
-    sessionTimeoutMs: z.number().int().positive().optional(),
+    sessionTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'The member is removed when it neither polls nor heartbeats for this long, milliseconds; default 45000.',
+      )
+      .meta(documentedLimit(DocumentedLimit.SESSION_TIMEOUT)),
     /** Where to start a partition without a committed offset. */
     autoOffsetReset: z.enum(['earliest', 'latest']).default('latest'),
     /** Commit what a poll returned when the member polls again (or leaves). */
@@ -30,9 +44,14 @@ export type JoinBody = z.infer<typeof joinSchema>;
 
 export const pollSchema = z
   .object({
-    maxRecords: z.number().int().positive().default(500),
+    maxRecords: z
+      .number()
+      .int()
+      .positive()
+      .default(500)
+      .meta(documentedLimit(DocumentedLimit.READ_RECORDS)),
     /** Wait up to this long (capped by WEIR_MAX_WAIT_MS) when there is nothing to read yet. */
-    waitMs: integer.default(0),
+    waitMs: integer.default(0).meta(documentedLimit(DocumentedLimit.WAIT)),
     /**
      * Partitions the member paused: this poll reads none of their records and leaves their
      * positions where they are (a later poll without them reads on from there).
@@ -40,7 +59,10 @@ export const pollSchema = z
     paused: z
       .array(z.object({ topic: z.string(), partition: integer }).strict())
       .max(10_000)
-      .optional(),
+      .optional()
+      .describe(
+        'Partitions this poll does not read; their positions stay where they are (a later poll without them reads on).',
+      ),
   })
   .strict();
 export type PollBody = z.infer<typeof pollSchema>;
@@ -55,14 +77,23 @@ export const heartbeatSchema = z
      * partition is handed over when this list no longer names it; without the list the heartbeat
      * only keeps the member alive.
      */
-    owned: z.array(topicPartitionSchema).optional(),
+    owned: z
+      .array(topicPartitionSchema)
+      .optional()
+      .describe(
+        'Partitions the member still reads; a revoked partition not listed is handed over. Without it the heartbeat only keeps the member alive.',
+      ),
   })
   .strict();
 export type HeartbeatBody = z.infer<typeof heartbeatSchema>;
 
 /** An offset to commit: the next offset to read in that partition. */
 export const offsetSchema = z
-  .object({ topic: z.string(), partition: integer, offset: integer })
+  .object({
+    topic: z.string(),
+    partition: integer,
+    offset: integer.describe('The next offset to read in the partition.'),
+  })
   .strict();
 export type OffsetBody = z.infer<typeof offsetSchema>;
 
@@ -74,22 +105,30 @@ export const commitSchema = z
      * only if the member lost a partition since (or does not own it).
      */
     generation: integer,
-    offsets: z.array(offsetSchema).min(1),
+    offsets: z.array(offsetSchema).min(1).describe('Offsets to commit, all or nothing.'),
   })
   .strict();
 export type CommitBody = z.infer<typeof commitSchema>;
 
-export const resetTargetSchema = z.union([
-  z.enum(['earliest', 'latest']),
-  z.object({ offset: integer }).strict(),
-  z.object({ timestampMs: integer }).strict(),
-]);
+export const resetTargetSchema = z
+  .union([
+    z.enum(['earliest', 'latest']),
+    z.object({ offset: integer.describe('Commit this offset.') }).strict(),
+    z.object({ timestampMs: integer }).strict(),
+  ])
+  .describe(
+    'New committed offset: the log start, the log end, an offset, or the first record at or after a timestamp (the log end when none is).',
+  );
 
 export const resetSchema = z
   .object({
     topic: z.string(),
     /** Default: every partition of the topic. */
-    partitions: z.array(integer).min(1).optional(),
+    partitions: z
+      .array(integer)
+      .min(1)
+      .optional()
+      .describe('Partitions to reset; default: every partition of the topic.'),
     to: resetTargetSchema,
   })
   .strict();
@@ -107,45 +146,57 @@ export const joinAnswerSchema = assignmentAnswerSchema.extend({ memberId: z.stri
 export type JoinAnswer = z.infer<typeof joinAnswerSchema>;
 
 export const pollAnswerSchema = assignmentAnswerSchema.extend({
-  records: z.array(recordViewSchema),
+  records: z
+    .array(recordViewSchema)
+    .describe("Records of the member's partitions, each partition's in offset order."),
 });
 
-export const commitAnswerSchema = z.object({ offsets: z.array(offsetSchema) });
+export const commitAnswerSchema = z.object({
+  offsets: z.array(offsetSchema).describe('The offsets committed.'),
+});
 
 export const groupViewSchema = z.object({
   group: z.string(),
   generation: z.number().int(),
-  members: z.array(z.object({ memberId: z.string(), assignment: assignmentSchema })),
-  partitions: z.array(
-    z.object({
-      topic: z.string(),
-      partition: z.number().int(),
-      /** Null when the group never committed in this partition. */
-      committedOffset: z.number().int().nullable(),
-      logEndOffset: z.number().int(),
-      /** logEndOffset - committedOffset; null without a committed offset. */
-      lag: z.number().int().nullable(),
-      /** The member that owns the partition now, if any. */
-      memberId: z.string().nullable(),
-    }),
-  ),
+  members: z
+    .array(z.object({ memberId: z.string(), assignment: assignmentSchema }))
+    .describe('Every member with its partitions.'),
+  partitions: z
+    .array(
+      z.object({
+        topic: z.string(),
+        partition: z.number().int(),
+        /** Null when the group never committed in this partition. */
+        committedOffset: z.number().int().nullable(),
+        logEndOffset: z.number().int(),
+        /** logEndOffset - committedOffset; null without a committed offset. */
+        lag: z.number().int().nullable(),
+        /** The member that owns the partition now, if any. */
+        memberId: z.string().nullable(),
+      }),
+    )
+    .describe('Every partition of the subscribed topics, and those with a committed offset.'),
 });
 export type GroupView = z.infer<typeof groupViewSchema>;
 
 /** `GET /streams/groups`: one line per group. */
 export const groupListSchema = z.object({
-  groups: z.array(
-    z.object({
-      group: z.string(),
-      generation: z.number().int(),
-      /** Number of members. */
-      members: z.number().int(),
-      /** Topics the members subscribe to or the group has committed offsets in, sorted. */
-      topics: z.array(z.string()),
-      /** Sum of the lag of the partitions with a committed offset. */
-      lag: z.number().int(),
-    }),
-  ),
+  groups: z
+    .array(
+      z.object({
+        group: z.string(),
+        generation: z.number().int(),
+        /** Number of members. */
+        members: z.number().int().describe('Number of members.'),
+        /** Topics the members subscribe to or the group has committed offsets in, sorted. */
+        topics: z
+          .array(z.string())
+          .describe('Topics the members subscribe to or the group has committed offsets in.'),
+        /** Sum of the lag of the partitions with a committed offset. */
+        lag: z.number().int().describe('Sum of the lag of the partitions with a committed offset.'),
+      }),
+    )
+    .describe('Every streaming consumer group.'),
 });
 export type GroupList = z.infer<typeof groupListSchema>;
 

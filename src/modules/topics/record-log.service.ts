@@ -2,16 +2,15 @@ import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
-import { StoredRecord } from '../../common/log-record';
 import { encodeWireRecord, servePage, wireKeyBytes } from '../../common/record-wire';
 import type { BrokerConfig } from '../../config/broker-config';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
 import { AppendRecord, MissingPartitionError } from '../../persistence/port/log-storage';
+import type { TopicRow } from '../../persistence/port/rows';
 import { Storage } from '../../persistence/port/storage';
-import { RecordLogStore } from '../../persistence/record-log.store';
-import { TopicRow, TopicStore } from '../../persistence/topic.store';
 import { choosePartition, RoundRobin } from './domain/partitioner';
-import { decodeRecord, RecordInput, RecordView } from './domain/record-codec';
+import { RecordInput, RecordView } from './domain/record-codec';
 import { LogWaiters, partitionKey } from './log-waiters';
 import { TopicsService } from './topics.service';
 
@@ -34,13 +33,6 @@ export interface PartitionPage {
   logEndOffset: number;
 }
 
-/** Raw stored records of one partition, for consumers inside the broker. */
-export interface StoredPage {
-  records: StoredRecord[];
-  logStartOffset: number;
-  logEndOffset: number;
-}
-
 /**
  * Produce and read: the log's data path. A produce is answered only after its group-commit
  * transaction committed; long-poll readers are woken right after that commit.
@@ -51,8 +43,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
-    @Inject(TopicStore) private readonly topicStore: TopicStore,
-    @Inject(RecordLogStore) private readonly log: RecordLogStore,
+    @Inject(PartitionBoundsMirror) private readonly bounds: PartitionBoundsMirror,
     @Inject(Storage) private readonly storage: Storage,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -76,7 +67,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
         `A produce request may hold at most ${this.config.maxBatchRecords} records, got ${inputs.length}`,
       );
     }
-    const topic = this.topics.getOrCreate(topicName);
+    const topic = await this.topics.getOrCreate(topicName);
     const byPartition = this.encodeBatch(topic, inputs);
     const partitions = [...byPartition.keys()];
     const positions = new Array<RecordPosition>(inputs.length);
@@ -113,17 +104,17 @@ export class RecordLogService implements BeforeApplicationShutdown {
    * the topic when auto-creation is on), without appending: a cluster splits the request by the
    * partitions' owners and sends each part with explicit partitions.
    */
-  assignPartitions(
+  async assignPartitions(
     topicName: string,
     inputs: readonly RecordInput[],
-  ): { topic: TopicRow; partitions: number[] } {
+  ): Promise<{ topic: TopicRow; partitions: number[] }> {
     if (inputs.length > this.config.maxBatchRecords) {
       throw new BrokerError(
         ErrorCode.BATCH_TOO_LARGE,
         `A produce request may hold at most ${this.config.maxBatchRecords} records, got ${inputs.length}`,
       );
     }
-    const topic = this.topics.getOrCreate(topicName);
+    const topic = await this.topics.getOrCreate(topicName);
     const partitions = new Array<number>(inputs.length);
     for (const [partition, group] of this.encodeBatch(topic, inputs)) {
       for (const index of group.indexes) partitions[index] = partition;
@@ -143,33 +134,8 @@ export class RecordLogService implements BeforeApplicationShutdown {
     maxRecords: number,
     waitMs: number,
   ): Promise<PartitionPage> {
-    const topic = this.topics.get(topicName);
-    const page = await this.readStored(topic, partition, offset, maxRecords, waitMs);
-    const records = page.records.map((r) => decodeRecord(topic.name, partition, r));
-    const last = page.records[page.records.length - 1];
-    return {
-      records,
-      nextOffset: last ? last.offset + 1 : (offset ?? page.logStartOffset),
-      logStartOffset: page.logStartOffset,
-      logEndOffset: page.logEndOffset,
-    };
-  }
-
-  /** Like `read`, but answers the stored form, for modules that consume the log. */
-  async readStored(
-    topic: TopicRow,
-    partition: number,
-    offset: number | undefined,
-    maxRecords: number,
-    waitMs: number,
-  ): Promise<StoredPage> {
-    const at = await this.awaitReadable(topic, partition, offset, waitMs);
-    const limit = Math.min(maxRecords, this.config.maxReadRecords);
-    return {
-      records: at.from < at.logEndOffset ? this.log.read(topic.id, partition, at.from, limit) : [],
-      logStartOffset: at.logStartOffset,
-      logEndOffset: at.logEndOffset,
-    };
+    const body = await this.readServed(topicName, partition, offset, maxRecords, waitMs);
+    return JSON.parse(body.toString('utf8')) as PartitionPage;
   }
 
   /**
@@ -212,7 +178,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
   ): Promise<{ from: number; logStartOffset: number; logEndOffset: number }> {
     const deadlineMs = this.clock.now() + Math.min(waitMs, this.config.maxWaitMs);
     for (;;) {
-      const state = this.topicStore.partitionState(topic.id, partition);
+      const state = this.bounds.partitionState(topic.id, partition);
       if (!state) {
         throw new BrokerError(
           ErrorCode.PARTITION_NOT_FOUND,

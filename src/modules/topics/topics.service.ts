@@ -5,8 +5,10 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertTopicName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
 import { BrokerMetrics } from '../../metrics/broker-metrics';
-import { Database } from '../../persistence/database';
-import { TopicConfig, TopicRow, TopicStore } from '../../persistence/topic.store';
+import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
+import { NameTakenError } from '../../persistence/port/catalogue-storage';
+import type { TopicConfig, TopicRow } from '../../persistence/port/rows';
+import { Storage } from '../../persistence/port/storage';
 import { TopicView } from './topics.schemas';
 
 /** Changes to a topic's settings; absent fields keep their value. */
@@ -17,33 +19,41 @@ export interface TopicChanges {
 
 /**
  * Topic administration and the in-memory catalogue of topics. The catalogue is loaded at start
- * and changed only after the database transaction that changes a topic has committed.
+ * and adopts a change only after the storage write that makes it committed. A name this node
+ * does not know is looked up in storage before it is answered as missing or created (another
+ * node sharing the database may have created it).
  */
 @Injectable()
 export class TopicsService implements OnModuleInit {
   private readonly topics = new Map<string, TopicRow>();
   private readonly byId = new Map<number, TopicRow>();
   private readonly deletedListeners: Array<(topic: TopicRow) => void> = [];
+  /** Auto-creations in flight by name: concurrent requests for one name create it once. */
+  private readonly creating = new Map<string, Promise<TopicRow>>();
+  /** The last change in flight per topic name: changes of one topic apply one after another. */
+  private readonly changing = new Map<string, Promise<unknown>>();
 
   constructor(
-    @Inject(TopicStore) private readonly store: TopicStore,
+    @Inject(Storage) private readonly storage: Storage,
+    @Inject(PartitionBoundsMirror) private readonly bounds: PartitionBoundsMirror,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
-    @Inject(Database) private readonly db: Database,
   ) {}
 
-  onModuleInit(): void {
-    for (const row of this.store.list()) this.remember(row);
+  async onModuleInit(): Promise<void> {
+    for (const row of await this.storage.catalogue.listTopics()) this.remember(row);
     this.metrics.addCollector(() => this.reportPartitions());
   }
 
-  /** Creates a topic; `TOPIC_ALREADY_EXISTS` if the name is taken. */
-  create(name: string, partitions?: number, config?: Partial<TopicConfig>): TopicRow {
+  /** Creates a topic; `TOPIC_ALREADY_EXISTS` if the name is taken (here or on another node). */
+  async create(
+    name: string,
+    partitions?: number,
+    config?: Partial<TopicConfig>,
+  ): Promise<TopicRow> {
     assertTopicName(name);
-    if (this.topics.has(name)) {
-      throw new BrokerError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists`);
-    }
+    if (this.topics.has(name)) throw alreadyExists(name);
     const count = partitions ?? this.config.defaultPartitions;
     this.assertPartitionCount(count);
     const fullConfig = this.validConfig({
@@ -52,26 +62,41 @@ export class TopicsService implements OnModuleInit {
       maxMessageBytes: this.config.defaultMaxMessageBytes,
       ...config,
     });
-    const row = this.store.insert(name, count, fullConfig, this.clock.now());
-    this.remember(row);
-    // Created inside a transaction (a dead-letter topic auto-created while archiving): the
-    // catalogue must not keep a topic whose row a rollback removed.
-    this.db.onRollback(() => this.forget(row));
-    return row;
+    try {
+      const row = await this.storage.catalogue.createTopic(
+        name,
+        count,
+        fullConfig,
+        this.clock.now(),
+      );
+      this.remember(row);
+      return row;
+    } catch (error) {
+      if (!(error instanceof NameTakenError)) throw error;
+      await this.reload(name);
+      throw alreadyExists(name);
+    }
   }
 
-  /** The topic named `name`, created with defaults when auto-creation is on. */
-  getOrCreate(name: string): TopicRow {
+  /**
+   * The topic named `name`, created with defaults when auto-creation is on. Concurrent calls
+   * for one name share one creation; a name another node created meanwhile is loaded instead.
+   */
+  async getOrCreate(name: string): Promise<TopicRow> {
     const row = this.topics.get(name);
     if (row) return row;
-    if (!this.config.autoCreateTopics) return this.get(name);
-    return this.create(name);
+    let pending = this.creating.get(name);
+    if (!pending) {
+      pending = this.loadOrCreate(name).finally(() => this.creating.delete(name));
+      this.creating.set(name, pending);
+    }
+    return pending;
   }
 
   /** The topic named `name`, or `TOPIC_NOT_FOUND`. */
   get(name: string): TopicRow {
     const row = this.topics.get(name);
-    if (!row) throw new BrokerError(ErrorCode.TOPIC_NOT_FOUND, `Topic '${name}' does not exist`);
+    if (!row) throw notFound(name);
     return row;
   }
 
@@ -89,31 +114,35 @@ export class TopicsService implements OnModuleInit {
   }
 
   /** Grows partitions and changes config. Fewer partitions than now: `INVALID_PARTITION_COUNT`. */
-  update(name: string, changes: TopicChanges): TopicRow {
-    const current = this.get(name);
-    const partitions = changes.partitions ?? current.partitions;
-    if (partitions < current.partitions) {
-      throw new BrokerError(
-        ErrorCode.INVALID_PARTITION_COUNT,
-        `Topic '${name}' has ${current.partitions} partitions; partitions can grow but never shrink`,
-      );
-    }
-    this.assertPartitionCount(partitions);
-    const config = this.validConfig({ ...current.config, ...changes.config });
-    this.store.updateTopic(current, partitions, config);
-    const updated: TopicRow = { ...current, partitions, config };
-    this.remember(updated);
-    return updated;
+  update(name: string, changes: TopicChanges): Promise<TopicRow> {
+    return this.inTurn(name, async () => {
+      const current = this.get(name);
+      const partitions = changes.partitions ?? current.partitions;
+      if (partitions < current.partitions) {
+        throw new BrokerError(
+          ErrorCode.INVALID_PARTITION_COUNT,
+          `Topic '${name}' has ${current.partitions} partitions; partitions can grow but never shrink`,
+        );
+      }
+      this.assertPartitionCount(partitions);
+      const config = this.validConfig({ ...current.config, ...changes.config });
+      await this.storage.catalogue.alterTopic(current.id, partitions, config);
+      const updated: TopicRow = { ...current, partitions, config };
+      this.remember(updated);
+      return updated;
+    });
   }
 
   /** Deletes the topic and all its records. */
-  delete(name: string): void {
-    const row = this.get(name);
-    this.store.delete(row.id);
-    this.topics.delete(name);
-    this.byId.delete(row.id);
-    this.metrics.topicDeleted(name);
-    for (const listener of this.deletedListeners) listener(row);
+  delete(name: string): Promise<void> {
+    return this.inTurn(name, async () => {
+      const row = this.get(name);
+      await this.storage.catalogue.deleteTopic(row.id);
+      this.topics.delete(name);
+      this.byId.delete(row.id);
+      this.metrics.topicDeleted(name);
+      for (const listener of this.deletedListeners) listener(row);
+    });
   }
 
   /**
@@ -129,7 +158,7 @@ export class TopicsService implements OnModuleInit {
     return {
       name: row.name,
       config: { ...row.config },
-      partitions: this.store.partitionStates(row.id).map((p) => ({
+      partitions: this.bounds.partitionStates(row.id).map((p) => ({
         partition: p.partition,
         logStartOffset: p.logStartOffset,
         logEndOffset: p.logEndOffset,
@@ -144,9 +173,39 @@ export class TopicsService implements OnModuleInit {
     this.byId.set(row.id, row);
   }
 
-  private forget(row: TopicRow): void {
-    if (this.topics.get(row.name) === row) this.topics.delete(row.name);
-    if (this.byId.get(row.id) === row) this.byId.delete(row.id);
+  private async loadOrCreate(name: string): Promise<TopicRow> {
+    const stored = await this.reload(name);
+    if (stored) return stored;
+    if (!this.config.autoCreateTopics) throw notFound(name);
+    try {
+      return await this.create(name);
+    } catch (error) {
+      // Created meanwhile by another node or a racing `create`: use that topic.
+      const now = this.topics.get(name);
+      if (error instanceof BrokerError && error.code === ErrorCode.TOPIC_ALREADY_EXISTS && now) {
+        return now;
+      }
+      throw error;
+    }
+  }
+
+  /** Looks `name` up in storage and remembers it when it exists. */
+  private async reload(name: string): Promise<TopicRow | undefined> {
+    const row = (await this.storage.catalogue.listTopics()).find((t) => t.name === name);
+    if (row && !this.topics.has(name)) this.remember(row);
+    return this.topics.get(name);
+  }
+
+  /** Runs `change` after the changes of `name` in flight before it. */
+  private inTurn<T>(name: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.changing.get(name) ?? Promise.resolve();
+    const next = previous.then(change, change);
+    const settled = next.catch(() => undefined);
+    this.changing.set(name, settled);
+    void settled.then(() => {
+      if (this.changing.get(name) === settled) this.changing.delete(name);
+    });
+    return next;
   }
 
   private assertPartitionCount(count: number): void {
@@ -171,8 +230,14 @@ export class TopicsService implements OnModuleInit {
   private reportPartitions(): void {
     this.metrics.reportPartitions(
       this.list().flatMap((row) =>
-        this.store.partitionStates(row.id).map((p) => ({ topic: row.name, ...p })),
+        this.bounds.partitionStates(row.id).map((p) => ({ topic: row.name, ...p })),
       ),
     );
   }
 }
+
+const notFound = (name: string) =>
+  new BrokerError(ErrorCode.TOPIC_NOT_FOUND, `Topic '${name}' does not exist`);
+
+const alreadyExists = (name: string) =>
+  new BrokerError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists`);

@@ -1,5 +1,4 @@
-import type { ShareGroupRow } from '../share-group.store';
-import type { TopicConfig, TopicRow } from '../topic.store';
+import type { ShareGroupRow, TopicConfig, TopicRow } from './rows';
 import type { SharePartitionWrite } from './share-storage';
 
 /** A share partition's first write, before its group has an id. */

@@ -1,4 +1,4 @@
-import type { DeadLetterRow, DeadLetterSummary } from '../dead-letter.store';
+import type { DeadLetterRow, DeadLetterSummary } from './rows';
 import type { AppendRecord } from './log-storage';
 
 /** A dead-letter record to redrive: where it is, and the copy to append where it goes. */

@@ -37,6 +37,16 @@ export interface PartitionBounds {
 }
 
 /**
+ * What one committed write changed in the partitions' bounds: the new bounds of every partition
+ * it created, appended to or truncated (dead-letter copies and redriven copies included), and
+ * the topics it deleted. Reported by the adapter after the commit (`Storage.onBoundsChanged`).
+ */
+export interface BoundsChange {
+  bounds: PartitionBounds[];
+  deletedTopicIds: number[];
+}
+
+/**
  * A page of one partition, in offset order, in a form that crosses threads as transferable
  * buffers: record i's fragment is `wire[wireStarts[i], wireStarts[i + 1])` (UTF-8).
  */

@@ -1,4 +1,4 @@
-import type { CommittedOffset, OffsetCommit } from '../stream-offset.store';
+import type { CommittedOffset, OffsetCommit } from './rows';
 
 /** Committed offsets of streaming consumer groups. */
 export interface OffsetStorage {

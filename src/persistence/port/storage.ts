@@ -1,7 +1,7 @@
 import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { CatalogueStorage } from './catalogue-storage';
 import type { DeadLetterStorage } from './dead-letter-storage';
-import type { LogStorage } from './log-storage';
+import type { BoundsChange, LogStorage } from './log-storage';
 import type { OffsetStorage } from './offset-storage';
 import type { ShareStorage } from './share-storage';
 import type { WriteFence } from './write-fence';
@@ -19,6 +19,23 @@ export abstract class Storage {
   abstract readonly shares: ShareStorage;
   abstract readonly offsets: OffsetStorage;
   abstract readonly deadLetters: DeadLetterStorage;
+  private readonly boundsListeners: Array<(change: BoundsChange) => void> = [];
+
+  /**
+   * Runs `listener` with what every committed write changed in the partitions' bounds, after
+   * its commit and before the write's promise resolves; a write that rolled back reports
+   * nothing. Writes of one partition are reported in commit order. The one source of bounds for
+   * memory (see `PartitionBoundsMirror`): no service has to remember to report a write.
+   */
+  onBoundsChanged(listener: (change: BoundsChange) => void): void {
+    this.boundsListeners.push(listener);
+  }
+
+  /** For adapters: tells the listeners what a committed write changed. */
+  protected reportBounds(change: BoundsChange): void {
+    if (change.bounds.length === 0 && change.deletedTopicIds.length === 0) return;
+    for (const listener of this.boundsListeners) listener(change);
+  }
 
   /**
    * Fences every later write that touches a partition (appends, retention, share state) with

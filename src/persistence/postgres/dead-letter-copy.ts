@@ -1,5 +1,5 @@
 import { PoolClient } from 'pg';
-import type { AppendRecord } from '../port/log-storage';
+import type { AppendRecord, PartitionBounds } from '../port/log-storage';
 import type { DeadLetterAppend } from '../port/share-storage';
 import { appendBatches } from './record-rows';
 
@@ -77,6 +77,7 @@ const INSERT_INDEX = `
 export async function appendDeadLetters(
   client: PoolClient,
   deadLetters: readonly DeadLetterAppend[],
+  touched: PartitionBounds[] = [],
 ): Promise<number[]> {
   if (deadLetters.length === 0) return [];
   const { rows } = await client.query<{ i: number; key: Buffer | null; wire: string }>(SOURCES, [
@@ -92,6 +93,7 @@ export async function appendDeadLetters(
       partition: dead.target.partition,
       records: [deadLetterCopy(sources.get(i), dead)],
     })),
+    touched,
   );
   await client.query(INSERT_INDEX, [
     deadLetters.map((d) => d.target.topicId),

@@ -1,7 +1,7 @@
 import { PoolClient } from 'pg';
 import { CatalogueStorage, InitialSharePartition, NameTakenError } from '../port/catalogue-storage';
-import type { ShareGroupRow } from '../share-group.store';
-import type { TopicConfig, TopicRow } from '../topic.store';
+import type { ShareGroupRow, TopicConfig, TopicRow } from '../port/rows';
+import { afterCommit, BoundsColumns, BoundsReport, NO_REPORT, toBounds } from './bounds-report';
 import { writeSharePartitions } from './share-state';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 import { TopicColumns, toTopicRow } from '../row-columns';
@@ -9,7 +9,8 @@ import { TopicColumns, toTopicRow } from '../row-columns';
 const ADD_PARTITIONS = `
   INSERT INTO partitions (topic_id, partition)
   SELECT $1, p FROM generate_series($2::integer, $3::integer - 1) AS p
-  ON CONFLICT DO NOTHING`;
+  ON CONFLICT DO NOTHING
+  RETURNING topic_id, partition, log_start_offset, log_end_offset, bytes`;
 
 /**
  * Topics and share groups on PostgreSQL. Names are unique by constraint: a create that finds
@@ -20,7 +21,10 @@ const ADD_PARTITIONS = `
  * topic row, which cascades to partitions and everything that refers to them.
  */
 export class PostgresCatalogue implements CatalogueStorage {
-  constructor(private readonly runner: TransactionRunner) {}
+  constructor(
+    private readonly runner: TransactionRunner,
+    private readonly report: BoundsReport = NO_REPORT,
+  ) {}
 
   listTopics(): Promise<TopicRow[]> {
     return this.runner.run(WorkMode.SINGLE_READ, async (client) => {
@@ -35,53 +39,68 @@ export class PostgresCatalogue implements CatalogueStorage {
     config: TopicConfig,
     createdAtMs: number,
   ): Promise<TopicRow> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      const { rows } = await client.query<TopicColumns>(
-        `INSERT INTO topics (name, partitions, retention_ms, retention_bytes, max_message_bytes, created_at_ms)
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        const { rows } = await client.query<TopicColumns>(
+          `INSERT INTO topics (name, partitions, retention_ms, retention_bytes, max_message_bytes, created_at_ms)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING *`,
-        [
-          name,
-          partitions,
-          config.retentionMs,
-          config.retentionBytes,
-          config.maxMessageBytes,
-          createdAtMs,
-        ],
-      );
-      const row = rows[0];
-      if (!row) throw new NameTakenError(name);
-      await client.query(ADD_PARTITIONS, [row.id, 0, partitions]);
-      return toTopicRow(row);
-    });
+          [
+            name,
+            partitions,
+            config.retentionMs,
+            config.retentionBytes,
+            config.maxMessageBytes,
+            createdAtMs,
+          ],
+        );
+        const row = rows[0];
+        if (!row) throw new NameTakenError(name);
+        const added = await client.query<BoundsColumns>(ADD_PARTITIONS, [row.id, 0, partitions]);
+        return { value: toTopicRow(row), bounds: added.rows.map(toBounds) };
+      }),
+    );
   }
 
   alterTopic(topicId: number, partitions: number, config: TopicConfig): Promise<void> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      const { rows } = await client.query<{ partitions: number }>(
-        'SELECT partitions FROM topics WHERE id = $1 FOR UPDATE',
-        [topicId],
-      );
-      const current = rows[0];
-      if (!current) return;
-      const grown = Math.max(current.partitions, partitions);
-      await client.query(ADD_PARTITIONS, [topicId, current.partitions, grown]);
-      await client.query(
-        `UPDATE topics SET partitions = $2, retention_ms = $3, retention_bytes = $4, max_message_bytes = $5
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        const { rows } = await client.query<{ partitions: number }>(
+          'SELECT partitions FROM topics WHERE id = $1 FOR UPDATE',
+          [topicId],
+        );
+        const current = rows[0];
+        if (!current) return { value: undefined };
+        const grown = Math.max(current.partitions, partitions);
+        const added = await client.query<BoundsColumns>(ADD_PARTITIONS, [
+          topicId,
+          current.partitions,
+          grown,
+        ]);
+        await client.query(
+          `UPDATE topics SET partitions = $2, retention_ms = $3, retention_bytes = $4, max_message_bytes = $5
          WHERE id = $1`,
-        [topicId, grown, config.retentionMs, config.retentionBytes, config.maxMessageBytes],
-      );
-    });
+          [topicId, grown, config.retentionMs, config.retentionBytes, config.maxMessageBytes],
+        );
+        return { value: undefined, bounds: added.rows.map(toBounds) };
+      }),
+    );
   }
 
   deleteTopic(topicId: number): Promise<void> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      await client.query(
-        'SELECT partition FROM partitions WHERE topic_id = $1 ORDER BY partition FOR UPDATE',
-        [topicId],
-      );
-      await client.query('DELETE FROM records WHERE topic_id = $1', [topicId]);
-      await client.query('DELETE FROM topics WHERE id = $1', [topicId]);
-    });
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        await client.query(
+          'SELECT partition FROM partitions WHERE topic_id = $1 ORDER BY partition FOR UPDATE',
+          [topicId],
+        );
+        await client.query('DELETE FROM records WHERE topic_id = $1', [topicId]);
+        await client.query('DELETE FROM topics WHERE id = $1', [topicId]);
+        return { value: undefined, deletedTopicIds: [topicId] };
+      }),
+    );
   }
 
   listShareGroups(): Promise<ShareGroupRow[]> {

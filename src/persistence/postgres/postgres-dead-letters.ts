@@ -1,5 +1,7 @@
-import type { DeadLetterRow, DeadLetterSummary } from '../dead-letter.store';
+import type { DeadLetterRow, DeadLetterSummary } from '../port/rows';
 import type { DeadLetterStorage, RedriveItem } from '../port/dead-letter-storage';
+import type { PartitionBounds } from '../port/log-storage';
+import { afterCommit, BoundsReport, NO_REPORT } from './bounds-report';
 import { appendBatches } from './record-rows';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 
@@ -30,7 +32,10 @@ const fromKey = (from: RedriveItem['from']) => `${from.topicId}/${from.partition
 
 /** The dead-letter index on PostgreSQL, and redrive. */
 export class PostgresDeadLetters implements DeadLetterStorage {
-  constructor(private readonly runner: TransactionRunner) {}
+  constructor(
+    private readonly runner: TransactionRunner,
+    private readonly report: BoundsReport = NO_REPORT,
+  ) {}
 
   summaries(): Promise<DeadLetterSummary[]> {
     return this.runner.run(WorkMode.SINGLE_READ, async (client) => {
@@ -64,45 +69,53 @@ export class PostgresDeadLetters implements DeadLetterStorage {
    * index row, answer null.
    */
   redrive(items: readonly RedriveItem[], atMs: number): Promise<Array<number | null>> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      if (items.length === 0) return [];
-      const { rows } = await client.query<{
-        topic_id: number;
-        partition: number;
-        record_offset: number;
-      }>(LOCK_UNREDRIVEN, [
-        items.map((i) => i.from.topicId),
-        items.map((i) => i.from.partition),
-        items.map((i) => i.from.offset),
-      ]);
-      const open = new Set(
-        rows.map((r) =>
-          fromKey({ topicId: r.topic_id, partition: r.partition, offset: r.record_offset }),
-        ),
-      );
-      const chosen: RedriveItem[] = [];
-      const answer: Array<number | null> = items.map((item) => {
-        const key = fromKey(item.from);
-        if (!open.has(key)) return null;
-        open.delete(key);
-        chosen.push(item);
-        return chosen.length - 1;
-      });
-      if (chosen.length === 0) return answer;
-      const offsets = await appendBatches(
-        client,
-        chosen.map((item) => ({ ...item.to, records: [item.record] })),
-      );
-      await client.query(MARK_REDRIVEN, [
-        chosen.map((i) => i.from.topicId),
-        chosen.map((i) => i.from.partition),
-        chosen.map((i) => i.from.offset),
-        chosen.map((i) => i.to.topicId),
-        chosen.map((i) => i.to.partition),
-        offsets,
-        atMs,
-      ]);
-      return answer.map((index) => (index === null ? null : offsets[index]!));
-    });
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        if (items.length === 0) return { value: [] };
+        const { rows } = await client.query<{
+          topic_id: number;
+          partition: number;
+          record_offset: number;
+        }>(LOCK_UNREDRIVEN, [
+          items.map((i) => i.from.topicId),
+          items.map((i) => i.from.partition),
+          items.map((i) => i.from.offset),
+        ]);
+        const open = new Set(
+          rows.map((r) =>
+            fromKey({ topicId: r.topic_id, partition: r.partition, offset: r.record_offset }),
+          ),
+        );
+        const chosen: RedriveItem[] = [];
+        const answer: Array<number | null> = items.map((item) => {
+          const key = fromKey(item.from);
+          if (!open.has(key)) return null;
+          open.delete(key);
+          chosen.push(item);
+          return chosen.length - 1;
+        });
+        if (chosen.length === 0) return { value: answer };
+        const bounds: PartitionBounds[] = [];
+        const offsets = await appendBatches(
+          client,
+          chosen.map((item) => ({ ...item.to, records: [item.record] })),
+          bounds,
+        );
+        await client.query(MARK_REDRIVEN, [
+          chosen.map((i) => i.from.topicId),
+          chosen.map((i) => i.from.partition),
+          chosen.map((i) => i.from.offset),
+          chosen.map((i) => i.to.topicId),
+          chosen.map((i) => i.to.partition),
+          offsets,
+          atMs,
+        ]);
+        return {
+          value: answer.map((index) => (index === null ? null : offsets[index]!)),
+          bounds,
+        };
+      }),
+    );
   }
 }

@@ -6,25 +6,10 @@ import {
   RecordPage,
   RecordSummary,
 } from '../port/log-storage';
+import { afterCommit, BoundsColumns, BoundsReport, NO_REPORT, toBounds } from './bounds-report';
 import { WriteFences } from './lease-fence';
 import { appendBatches, PAGE_COLUMNS, PageRow, toRecordPage } from './record-rows';
 import { TransactionRunner, WorkMode } from './transaction-runner';
-
-interface BoundsColumns {
-  topic_id: number;
-  partition: number;
-  log_start_offset: number;
-  log_end_offset: number;
-  bytes: number;
-}
-
-const toBounds = (c: BoundsColumns): PartitionBounds => ({
-  topicId: c.topic_id,
-  partition: c.partition,
-  logStartOffset: c.log_start_offset,
-  logEndOffset: c.log_end_offset,
-  bytes: c.bytes,
-});
 
 // The first record always; then records while the running total of sizes stays within maxBytes.
 const READ_PAGE = `
@@ -61,14 +46,19 @@ const TRUNCATE = `
 export class PostgresLog implements LogStorage {
   constructor(
     private readonly runner: TransactionRunner,
+    private readonly report: BoundsReport = NO_REPORT,
     private readonly fences: WriteFences = new WriteFences(),
   ) {}
 
   append(batches: readonly PartitionAppend[]): Promise<number[]> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      await this.fences.check(client, batches);
-      return appendBatches(client, batches);
-    });
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        await this.fences.check(client, batches);
+        const bounds: PartitionBounds[] = [];
+        return { value: await appendBatches(client, batches, bounds), bounds };
+      }),
+    );
   }
 
   readPage(
@@ -133,29 +123,33 @@ export class PostgresLog implements LogStorage {
     partition: number,
     newStartOffset: number,
   ): Promise<PartitionBounds> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      await this.fences.check(client, [{ topicId, partition }]);
-      const locked = await client.query<BoundsColumns>(
-        `SELECT topic_id, partition, log_start_offset, log_end_offset, bytes FROM partitions
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        await this.fences.check(client, [{ topicId, partition }]);
+        const locked = await client.query<BoundsColumns>(
+          `SELECT topic_id, partition, log_start_offset, log_end_offset, bytes FROM partitions
          WHERE topic_id = $1 AND partition = $2 FOR NO KEY UPDATE`,
-        [topicId, partition],
-      );
-      const current = locked.rows[0];
-      if (!current) throw new MissingPartitionError(topicId, partition);
-      const target = Math.min(newStartOffset, current.log_end_offset);
-      if (target <= current.log_start_offset) return toBounds(current);
-      const { rows } = await client.query<BoundsColumns>(TRUNCATE, [
-        topicId,
-        partition,
-        current.log_start_offset,
-        target,
-      ]);
-      await client.query(
-        'DELETE FROM dead_letters WHERE topic_id = $1 AND partition = $2 AND record_offset < $3',
-        [topicId, partition, target],
-      );
-      return toBounds(rows[0]!);
-    });
+          [topicId, partition],
+        );
+        const current = locked.rows[0];
+        if (!current) throw new MissingPartitionError(topicId, partition);
+        const target = Math.min(newStartOffset, current.log_end_offset);
+        if (target <= current.log_start_offset) return { value: toBounds(current) };
+        const { rows } = await client.query<BoundsColumns>(TRUNCATE, [
+          topicId,
+          partition,
+          current.log_start_offset,
+          target,
+        ]);
+        await client.query(
+          'DELETE FROM dead_letters WHERE topic_id = $1 AND partition = $2 AND record_offset < $3',
+          [topicId, partition, target],
+        );
+        const bounds = toBounds(rows[0]!);
+        return { value: bounds, bounds: [bounds] };
+      }),
+    );
   }
 
   offsetAtTime(topicId: number, partition: number, timestampMs: number): Promise<number | null> {

@@ -1,6 +1,6 @@
 import type { OffsetStorage } from '../port/offset-storage';
 import { MissingPartitionError } from '../port/log-storage';
-import type { CommittedOffset, OffsetCommit } from '../stream-offset.store';
+import type { CommittedOffset, OffsetCommit } from '../port/rows';
 import { missingPartitionOf } from './postgres-errors';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 

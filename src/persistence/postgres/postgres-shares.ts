@@ -4,6 +4,8 @@ import type {
   ShareStorage,
   StoredSharePartition,
 } from '../port/share-storage';
+import type { PartitionBounds } from '../port/log-storage';
+import { afterCommit, BoundsReport, NO_REPORT } from './bounds-report';
 import { appendDeadLetters } from './dead-letter-copy';
 import { WriteFences } from './lease-fence';
 import { loadSharePartitions, writeSharePartitions } from './share-state';
@@ -20,6 +22,7 @@ import { TransactionRunner, WorkMode } from './transaction-runner';
 export class PostgresShares implements ShareStorage {
   constructor(
     private readonly runner: TransactionRunner,
+    private readonly report: BoundsReport = NO_REPORT,
     private readonly fences: WriteFences = new WriteFences(),
   ) {}
 
@@ -33,10 +36,14 @@ export class PostgresShares implements ShareStorage {
     writes: readonly SharePartitionWrite[],
     deadLetters: readonly DeadLetterAppend[],
   ): Promise<number[]> {
-    return this.runner.run(WorkMode.WRITE, async (client) => {
-      await this.fences.check(client, writes);
-      await writeSharePartitions(client, writes);
-      return appendDeadLetters(client, deadLetters);
-    });
+    return afterCommit(
+      this.report,
+      this.runner.run(WorkMode.WRITE, async (client) => {
+        await this.fences.check(client, writes);
+        await writeSharePartitions(client, writes);
+        const bounds: PartitionBounds[] = [];
+        return { value: await appendDeadLetters(client, deadLetters, bounds), bounds };
+      }),
+    );
   }
 }

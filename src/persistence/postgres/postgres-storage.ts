@@ -1,4 +1,5 @@
 import type { ClusterCoordination } from '../../cluster/lease-store';
+import type { BoundsChange } from '../port/log-storage';
 import { Storage } from '../port/storage';
 import type { WriteFence } from '../port/write-fence';
 import { WriteFences } from './lease-fence';
@@ -37,11 +38,12 @@ export class PostgresStorage extends Storage {
     private readonly options: PostgresStorageOptions,
   ) {
     super();
-    this.catalogue = new PostgresCatalogue(runner);
-    this.log = new PostgresLog(runner, this.fences);
-    this.shares = new PostgresShares(runner, this.fences);
+    const report = (change: BoundsChange) => this.reportBounds(change);
+    this.catalogue = new PostgresCatalogue(runner, report);
+    this.log = new PostgresLog(runner, report, this.fences);
+    this.shares = new PostgresShares(runner, report, this.fences);
     this.offsets = new PostgresOffsets(runner);
-    this.deadLetters = new PostgresDeadLetters(runner);
+    this.deadLetters = new PostgresDeadLetters(runner, report);
   }
 
   /** Connects to the primary among `options.urls` and migrates the schema. */

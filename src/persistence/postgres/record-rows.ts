@@ -1,5 +1,19 @@
 import { PoolClient } from 'pg';
-import { MissingPartitionError, PartitionAppend, RecordPage } from '../port/log-storage';
+import {
+  MissingPartitionError,
+  PartitionAppend,
+  PartitionBounds,
+  RecordPage,
+} from '../port/log-storage';
+
+interface LockedRow {
+  topic_id: number;
+  partition: number;
+  base: number;
+  log_start_offset: number;
+  log_end_offset: number;
+  bytes: number;
+}
 
 /** A row of a page query in array mode: offset, timestamp, size, fragment. */
 export type PageRow = [number, number, number, string];
@@ -10,7 +24,7 @@ export const PAGE_COLUMNS = 'record_offset, timestamp_ms, size, wire';
 const LOCK_ONE = `
   UPDATE partitions SET log_end_offset = log_end_offset + $3, bytes = bytes + $4
   WHERE topic_id = $1 AND partition = $2
-  RETURNING topic_id, partition, log_end_offset - $3 AS base`;
+  RETURNING topic_id, partition, log_end_offset - $3 AS base, log_start_offset, log_end_offset, bytes`;
 
 // Rows are locked in (topic, partition) order, so that concurrent appends to the same
 // partitions never deadlock; the UPDATE then only touches rows this transaction holds.
@@ -28,7 +42,8 @@ const LOCK_MANY = `
   FROM wanted w, locked l
   WHERE p.topic_id = w.topic_id AND p.partition = w.partition
     AND l.topic_id = p.topic_id AND l.partition = p.partition
-  RETURNING p.topic_id, p.partition, p.log_end_offset - w.n AS base`;
+  RETURNING p.topic_id, p.partition, p.log_end_offset - w.n AS base, p.log_start_offset,
+    p.log_end_offset, p.bytes`;
 
 const INSERT_RECORDS = `
   INSERT INTO records (topic_id, partition, record_offset, timestamp_ms, size, key, wire)
@@ -50,11 +65,13 @@ const partitionKey = (topicId: number, partition: number) => `${topicId}/${parti
  * one multi-row statement. Resolves with each batch's base offset, in the order given; several
  * batches for one partition get consecutive ranges in that order. Throws
  * `MissingPartitionError` for the first batch whose partition does not exist (the caller's
- * transaction then rolls back, so nothing is appended).
+ * transaction then rolls back, so nothing is appended). Pushes each partition's new bounds to
+ * `touched`, for the report after the commit.
  */
 export async function appendBatches(
   client: PoolClient,
   batches: readonly PartitionAppend[],
+  touched: PartitionBounds[] = [],
 ): Promise<number[]> {
   if (batches.length === 0) return [];
   const totals = new Map<string, PartitionTotal>();
@@ -75,20 +92,29 @@ export async function appendBatches(
   );
   const { rows } =
     sorted.length === 1
-      ? await client.query<{ topic_id: number; partition: number; base: number }>(LOCK_ONE, [
+      ? await client.query<LockedRow>(LOCK_ONE, [
           sorted[0]!.topicId,
           sorted[0]!.partition,
           sorted[0]!.records,
           sorted[0]!.bytes,
         ])
-      : await client.query<{ topic_id: number; partition: number; base: number }>(LOCK_MANY, [
+      : await client.query<LockedRow>(LOCK_MANY, [
           sorted.map((t) => t.topicId),
           sorted.map((t) => t.partition),
           sorted.map((t) => t.records),
           sorted.map((t) => t.bytes),
         ]);
   const next = new Map<string, number>();
-  for (const row of rows) next.set(partitionKey(row.topic_id, row.partition), row.base);
+  for (const row of rows) {
+    next.set(partitionKey(row.topic_id, row.partition), row.base);
+    touched.push({
+      topicId: row.topic_id,
+      partition: row.partition,
+      logStartOffset: row.log_start_offset,
+      logEndOffset: row.log_end_offset,
+      bytes: row.bytes,
+    });
+  }
 
   const bases: number[] = [];
   const columns = {

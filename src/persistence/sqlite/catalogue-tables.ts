@@ -1,7 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { NameTakenError } from '../port/catalogue-storage';
-import type { ShareGroupRow } from '../share-group.store';
-import type { TopicConfig, TopicRow } from '../topic.store';
+import type { ShareGroupRow, TopicConfig, TopicRow } from '../port/rows';
 import { TopicColumns, toTopicRow } from '../row-columns';
 
 /**

@@ -7,7 +7,7 @@ import {
   viewToParts,
   type FragmentParts,
 } from '../../common/record-wire';
-import type { DeadLetterRow, DeadLetterSummary } from '../dead-letter.store';
+import type { DeadLetterRow, DeadLetterSummary } from '../port/rows';
 import type { RedriveItem } from '../port/dead-letter-storage';
 import type { DeadLetterAppend } from '../port/share-storage';
 import type { LogTables } from './log-tables';

@@ -1,4 +1,4 @@
-import type { Database } from '../database';
+import type { SqliteDatabase } from './sqlite-database';
 
 /** How a queued write ended: its value, or the error that undid it. */
 export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -29,7 +29,7 @@ export class EngineGroupCommit {
   private queue: QueuedWrite[] = [];
 
   constructor(
-    private readonly db: Database,
+    private readonly db: SqliteDatabase,
     private readonly limits: GroupCommitLimits = DEFAULT_LIMITS,
   ) {}
 

@@ -2,6 +2,7 @@ import { NameTakenError } from '../port/catalogue-storage';
 import {
   MissingPartitionError,
   type AppendRecord,
+  type BoundsChange,
   type PartitionAppend,
   type RecordPage,
 } from '../port/log-storage';
@@ -25,7 +26,7 @@ export interface WireError {
 export type EngineMessage =
   | { type: 'ready' }
   | { type: 'failed'; error: WireError }
-  | { type: 'answer'; id: number; ok: true; value: unknown }
+  | { type: 'answer'; id: number; ok: true; value: unknown; bounds?: BoundsChange }
   | { type: 'answer'; id: number; ok: false; error: WireError };
 
 /** Operations whose answer is a `RecordPage`, sent with its memory transferred. */

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DatabaseOptions } from '../database';
+import type { DatabaseOptions } from './sqlite-database';
 import type { PartitionAppend, RecordPage } from '../port/log-storage';
+import { BoundsReader, touchedBy } from './engine-bounds';
 import { EngineGroupCommit, type WriteOutcome } from './engine-group-commit';
 import {
   PAGE_OPERATIONS,
@@ -27,9 +28,15 @@ function serve(port: NonNullable<typeof parentPort>, options: DatabaseOptions): 
     return;
   }
   const commits = new EngineGroupCommit(engine.db);
+  const boundsReader = new BoundsReader(engine.db.connection);
   let scheduled = false;
 
-  const answer = (id: number, operation: string, outcome: WriteOutcome): void => {
+  const answer = (
+    id: number,
+    operation: string,
+    outcome: WriteOutcome,
+    args: readonly unknown[] = [],
+  ): void => {
     if (!outcome.ok) {
       const message: EngineMessage = {
         type: 'answer',
@@ -41,6 +48,10 @@ function serve(port: NonNullable<typeof parentPort>, options: DatabaseOptions): 
       return;
     }
     const message: EngineMessage = { type: 'answer', id, ok: true, value: outcome.value };
+    if (WRITE_OPERATIONS.has(operation as EngineOperation)) {
+      // Read right after the COMMIT that answers this write, before the next one runs.
+      message.bounds = boundsReader.read(touchedBy(operation, args, outcome.value));
+    }
     if (PAGE_OPERATIONS.has(operation)) {
       port.postMessage(message, pageTransferList(outcome.value as RecordPage));
     } else port.postMessage(message);
@@ -77,7 +88,9 @@ function serve(port: NonNullable<typeof parentPort>, options: DatabaseOptions): 
       answer(id, operation, outcome);
       return;
     }
-    commits.enqueue(work, weightOf(operation, args), (outcome) => answer(id, operation, outcome));
+    commits.enqueue(work, weightOf(operation, args), (outcome) =>
+      answer(id, operation, outcome, args),
+    );
     if (!scheduled) {
       scheduled = true;
       setImmediate(commitStep);

@@ -1,7 +1,6 @@
 import { servePage } from '../../common/record-wire';
 import { decodeRecord, encodeRecord, RecordInput } from '../../modules/topics/domain/record-codec';
-import { RecordLogStore } from '../record-log.store';
-import { ShareGroupStore } from '../share-group.store';
+import { writeLegacyRecords, writeLegacyShareRecords } from '../../../test/support/legacy-rows';
 import { SqliteEngine } from './sqlite-engine';
 
 const CONFIG = { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 1 << 20 };
@@ -20,13 +19,11 @@ describe('SQLite engine on rows written before the storage port', () => {
   beforeEach(() => {
     engine = new SqliteEngine({ file: ':memory:', sync: 'normal' });
     topicId = engine.createTopic('legacy', 1, CONFIG, 1).id;
-    const log = new RecordLogStore(engine.db);
-    engine.db.transaction(() =>
-      log.append(
-        topicId,
-        0,
-        INPUTS.map((i) => encodeRecord(i, 1000)),
-      ),
+    writeLegacyRecords(
+      engine.db.connection,
+      topicId,
+      0,
+      INPUTS.map((i) => encodeRecord(i, 1000)),
     );
   });
   afterEach(() => engine.close());
@@ -88,7 +85,6 @@ describe('SQLite engine on rows written before the storage port', () => {
 
   it('loads legacy share records as one-offset runs and replaces them like runs', () => {
     const group = engine.createShareGroup('g', '{}', 1, []).id;
-    const legacy = new ShareGroupStore(engine.db);
     const row = (offset: number, state: number) => ({
       offset,
       state,
@@ -99,13 +95,12 @@ describe('SQLite engine on rows written before the storage port', () => {
       lockExpiresAtMs: 2,
       availableAtMs: null,
     });
-    legacy.write(group, topicId, 0, {
-      startOffset: 0,
-      endOffset: 4,
-      upserts: [row(0, 1), row(1, 1), row(3, 2)],
-      startMoved: false,
-      resetAll: false,
-    });
+    writeLegacyShareRecords(
+      engine.db.connection,
+      { groupId: group, topicId, partition: 0 },
+      { startOffset: 0, endOffset: 4 },
+      [row(0, 1), row(1, 1), row(3, 2)],
+    );
     const run = (first: number, last: number, state: number) => ({
       firstOffset: first,
       lastOffset: last,

@@ -1,5 +1,4 @@
-import { Database, type DatabaseOptions } from '../database';
-import type { DeadLetterRow, DeadLetterSummary } from '../dead-letter.store';
+import { SqliteDatabase, type DatabaseOptions } from './sqlite-database';
 import type { InitialSharePartition } from '../port/catalogue-storage';
 import type { RedriveItem } from '../port/dead-letter-storage';
 import {
@@ -14,9 +13,15 @@ import type {
   SharePartitionWrite,
   StoredSharePartition,
 } from '../port/share-storage';
-import type { ShareGroupRow } from '../share-group.store';
-import type { CommittedOffset, OffsetCommit } from '../stream-offset.store';
-import type { TopicConfig, TopicRow } from '../topic.store';
+import type {
+  CommittedOffset,
+  DeadLetterRow,
+  DeadLetterSummary,
+  OffsetCommit,
+  ShareGroupRow,
+  TopicConfig,
+  TopicRow,
+} from '../port/rows';
 import { CatalogueTables } from './catalogue-tables';
 import { DeadLetterTables } from './dead-letter-tables';
 import { LogTables } from './log-tables';
@@ -29,14 +34,14 @@ import { ShareStateTables } from './share-state-tables';
  * of the engine's thread) already opened one. Names match the operations the worker serves.
  */
 export class SqliteEngine {
-  readonly db: Database;
+  readonly db: SqliteDatabase;
   private readonly catalogue: CatalogueTables;
   private readonly log: LogTables;
   private readonly shares: ShareStateTables;
   private readonly deadLetters: DeadLetterTables;
 
   constructor(options: DatabaseOptions) {
-    this.db = new Database(options);
+    this.db = new SqliteDatabase(options);
     const c = this.db.connection;
     this.catalogue = new CatalogueTables(c);
     this.log = new LogTables(c);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { DatabaseOptions } from '../database';
+import type { DatabaseOptions } from './sqlite-database';
 import type { CatalogueStorage } from '../port/catalogue-storage';
 import type { DeadLetterStorage } from '../port/dead-letter-storage';
 import type { LogStorage, RecordPage } from '../port/log-storage';
@@ -188,8 +188,12 @@ export class SqliteStorage extends Storage {
     const call = this.pending.get(message.id);
     if (!call) return;
     this.pending.delete(message.id);
-    if (!message.ok) call.reject(fromWireError(message.error));
-    else if (PAGE_OPERATIONS.has(call.operation))
+    if (!message.ok) {
+      call.reject(fromWireError(message.error));
+      return;
+    }
+    if (message.bounds) this.reportBounds(message.bounds);
+    if (PAGE_OPERATIONS.has(call.operation))
       call.resolve(receivedPage(message.value as RecordPage));
     else call.resolve(message.value);
   }

@@ -12,13 +12,12 @@ export interface DatabaseOptions {
 }
 
 /**
- * The one SQLite connection of the broker: WAL journal, the chosen `synchronous` level,
- * foreign keys on, and the schema migrated to the latest `user_version`.
+ * The storage engine's SQLite connection (on the engine's thread): WAL journal, the chosen
+ * `synchronous` level, foreign keys on, and the schema migrated to the latest `user_version`
+ * when it opens the file.
  */
-export class Database {
+export class SqliteDatabase {
   readonly connection: BetterSqlite3.Database;
-  /** Per open transaction level (outermost first): what to undo in memory if it rolls back. */
-  private readonly undoStack: Array<Array<() => void>> = [];
 
   constructor(readonly options: DatabaseOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -30,35 +29,11 @@ export class Database {
     this.migrate();
   }
 
-  /**
-   * Runs `work` in one transaction (a savepoint when already inside one). If it rolls back, the
-   * undo actions registered inside it with `onRollback` run, latest first.
-   */
+  /** Runs `work` in one transaction, or in a savepoint when already inside one. */
   transaction<T>(work: () => T): T {
-    const undo: Array<() => void> = [];
-    this.undoStack.push(undo);
-    let result: T;
-    try {
-      // IMMEDIATE: take the write lock up front, so that a read inside never meets a snapshot
-      // another connection (the storage engine's thread) moved on meanwhile.
-      result = this.connection.transaction(work).immediate();
-    } catch (error) {
-      this.undoStack.pop();
-      for (const action of undo.reverse()) action();
-      throw error;
-    }
-    this.undoStack.pop();
-    // A savepoint that committed still rolls back with its enclosing transaction.
-    this.undoStack.at(-1)?.push(...undo);
-    return result;
-  }
-
-  /**
-   * Registers `undo` to run if the current transaction (or savepoint) rolls back, so that memory
-   * caches follow only committed writes. Outside a transaction the write is already durable.
-   */
-  onRollback(undo: () => void): void {
-    this.undoStack.at(-1)?.push(undo);
+    // IMMEDIATE: take the write lock up front, so that a read inside never meets a snapshot
+    // another connection moved on meanwhile.
+    return this.connection.transaction(work).immediate();
   }
 
   get isOpen(): boolean {
