@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { LogWaiters } from './log-waiters';
+import { TopicCatalogueSync } from './topic-catalogue-sync';
 import { produceRouterProvider, readRouterProvider } from './topic-routing';
 import { RecordLogService } from './record-log.service';
 import { RetentionService } from './retention.service';
@@ -16,6 +17,7 @@ import { TopicsService } from './topics.service';
     RecordLogService,
     produceRouterProvider,
     readRouterProvider,
+    TopicCatalogueSync,
     RetentionService,
     TopicsGateway,
   ],
