@@ -5,7 +5,10 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
 import { Clock } from '../common/clock';
 import { BROKER_CONFIG } from '../common/core.module';
 import type { BrokerConfig } from '../config/broker-config';
@@ -14,6 +17,7 @@ import { ClusterMetrics } from '../metrics/cluster-metrics';
 import { Storage } from '../persistence/port/storage';
 import { LeaseChange, LeaseKeeper, OwnedLease } from './lease-keeper';
 import { ClusterCoordination, NotPartitionOwnerError } from './lease-store';
+import { identityOnPort, NodeIdentity } from './node-identity';
 import { DirectorySnapshot, OwnershipDirectory } from './ownership-directory';
 
 /** Where a request for one partition goes. */
@@ -45,28 +49,54 @@ export class ClusterRuntime
   private readonly listeners = new Set<(change: LeaseChange) => void>();
   private readonly drains = new Set<(lease: OwnedLease) => Promise<void>>();
   private readonly tickListeners = new Set<() => void>();
+  private identity: NodeIdentity;
 
   constructor(
     @Inject(Storage) private readonly storage: Storage,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(ClusterMetrics) private readonly metrics: ClusterMetrics,
-  ) {}
+    @Optional() @Inject(HttpAdapterHost) private readonly http?: HttpAdapterHost,
+  ) {
+    this.identity = { nodeId: config.nodeId, advertisedUrl: config.advertisedUrl };
+  }
 
   /** True when several nodes share the storage (PostgreSQL). */
   get clustered(): boolean {
-    return this.keeper !== null;
+    return this.coordination !== null;
   }
 
+  /** This node's id (`WEIR_NODE_ID`; by default `<hostname>-<port>`, the real port). */
   get nodeId(): string {
-    return this.config.nodeId;
+    return this.identity.nodeId;
+  }
+
+  /** How peers reach this node (`WEIR_ADVERTISED_URL`; by default on the real port). */
+  get advertisedUrl(): string {
+    return this.identity.advertisedUrl;
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const server = this.http?.httpAdapter?.getHttpServer() as
+      | {
+          once(event: 'listening', listener: () => void): void;
+          address(): AddressInfo | string | null;
+        }
+      | undefined;
     const opening = this.storage.openCoordination();
+    const listening = new Promise<void>((resolve) => {
+      if (!server || this.config.httpPort !== 0) return resolve();
+      server.once('listening', () => {
+        const address = server.address();
+        if (address && typeof address === 'object') {
+          this.identity = identityOnPort(this.identity, this.config.httpPort, address.port);
+        }
+        resolve();
+      });
+    });
     if (opening === null) return;
     const coordination = await opening;
-    const { leaseMs, nodeId, advertisedUrl } = this.config;
+    const { leaseMs } = this.config;
     if (leaseMs <= coordination.maxLockHoldMs) {
       await coordination.close();
       throw new ConfigError([
@@ -74,6 +104,26 @@ export class ClusterRuntime
       ]);
     }
     this.coordination = coordination;
+    // Until the keeper runs, this node serves nothing and writes nothing.
+    this.storage.setWriteFence((topicId, partition) => {
+      if (!this.keeper) throw new NotPartitionOwnerError(topicId, partition);
+      return { nodeId: this.identity.nodeId, epoch: this.keeper.fence(topicId, partition) };
+    });
+    if (this.config.httpPort === 0 && server) {
+      // The node registers under its real port, known once the server listens.
+      void listening.then(() =>
+        this.join(coordination).catch((error: unknown) =>
+          this.logger.error(`joining the cluster failed: ${String(error)}`),
+        ),
+      );
+      return;
+    }
+    await this.join(coordination);
+  }
+
+  private async join(coordination: ClusterCoordination): Promise<void> {
+    const { leaseMs } = this.config;
+    const { nodeId, advertisedUrl } = this.identity;
     const directory = new OwnershipDirectory(coordination.registry, coordination.leases, leaseMs);
     const keeper = new LeaseKeeper(coordination.registry, coordination.leases, this.clock, {
       nodeId,
@@ -91,10 +141,6 @@ export class ClusterRuntime
     this.directory = directory;
     this.keeper = keeper;
     this.metrics.ownedFrom(() => keeper.leases().length);
-    this.storage.setWriteFence((topicId, partition) => ({
-      nodeId,
-      epoch: keeper.fence(topicId, partition),
-    }));
     await keeper.start();
     await directory.refresh();
     this.logger.log(`node ${nodeId} at ${advertisedUrl} joined (lease ${leaseMs} ms)`);
@@ -116,7 +162,8 @@ export class ClusterRuntime
    * leases, the only authority for itself), else to the owner the directory last read.
    */
   route(topicId: number, partition: number): PartitionRoute {
-    if (!this.keeper || !this.directory) return LOCAL;
+    if (!this.coordination) return LOCAL;
+    if (!this.keeper || !this.directory) return { kind: 'unowned', nodeId: null, url: null };
     try {
       this.keeper.fence(topicId, partition);
       return LOCAL;
@@ -124,7 +171,7 @@ export class ClusterRuntime
       if (!(error instanceof NotPartitionOwnerError)) throw error;
     }
     const owner = this.directory.ownerOf(topicId, partition);
-    if (!owner || owner.url === null || owner.nodeId === this.config.nodeId) {
+    if (!owner || owner.url === null || owner.nodeId === this.identity.nodeId) {
       return { kind: 'unowned', nodeId: owner?.nodeId ?? null, url: owner?.url ?? null };
     }
     return { kind: 'remote', nodeId: owner.nodeId, url: owner.url, epoch: owner.epoch };
@@ -141,7 +188,7 @@ export class ClusterRuntime
     const owners = new Map<string, string>();
     for (const owner of this.directory?.snapshot().owners ?? []) {
       if (!wanted.has(owner.topicId) || owner.expired || owner.url === null) continue;
-      if (owner.nodeId === this.config.nodeId) continue;
+      if (owner.nodeId === this.identity.nodeId) continue;
       owners.set(owner.nodeId, owner.url);
     }
     return [...owners].map(([nodeId, url]) => ({ nodeId, url }));

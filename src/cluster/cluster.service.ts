@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { BROKER_CONFIG } from '../common/core.module';
-import type { BrokerConfig } from '../config/broker-config';
 import { Storage } from '../persistence/port/storage';
 import { TopicsService } from '../modules/topics/topics.service';
 import type { ClusterView } from './cluster.schemas';
@@ -21,11 +19,10 @@ export class ClusterService {
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(ClusterRuntime) private readonly runtime: ClusterRuntime,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
   view(): ClusterView {
-    const { nodeId, advertisedUrl } = this.config;
+    const { nodeId, advertisedUrl } = this.runtime;
     const snapshot = this.runtime.snapshot();
     if (snapshot === null) {
       return {
