@@ -5,7 +5,10 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import type { InitialSharePartition } from '../../persistence/port/catalogue-storage';
+import {
+  NameTakenError,
+  type InitialSharePartition,
+} from '../../persistence/port/catalogue-storage';
 import type { StoredSharePartition } from '../../persistence/port/share-storage';
 import { Storage } from '../../persistence/port/storage';
 import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
@@ -69,24 +72,27 @@ export class ShareGroupsService implements OnModuleInit {
    * deleted here. Runs in turn with this node's own changes.
    */
   syncFromStorage(): Promise<void> {
-    return this.oneAtATime(async () => {
-      const rows = await this.storage.catalogue.listShareGroups();
-      const stored = new Map(rows.map((row) => [row.name, row]));
-      for (const [name, group] of this.groups) {
-        if (stored.get(name)?.id === group.id) continue;
-        this.groups.delete(name);
-        group.markDeleted();
-        this.metrics.groupDeleted(name);
+    return this.oneAtATime(() => this.syncNow());
+  }
+
+  /** `syncFromStorage`, for a caller already in turn. */
+  private async syncNow(): Promise<void> {
+    const rows = await this.storage.catalogue.listShareGroups();
+    const stored = new Map(rows.map((row) => [row.name, row]));
+    for (const [name, group] of this.groups) {
+      if (stored.get(name)?.id === group.id) continue;
+      this.groups.delete(name);
+      group.markDeleted();
+      this.metrics.groupDeleted(name);
+    }
+    for (const row of rows) {
+      this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
+      const known = this.groups.get(row.name);
+      if (!known) this.groups.set(row.name, await this.loadGroup(row));
+      else if (JSON.stringify(known.config) !== row.config) {
+        known.reconfigure(JSON.parse(row.config) as ShareGroupConfig);
       }
-      for (const row of rows) {
-        this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
-        const known = this.groups.get(row.name);
-        if (!known) this.groups.set(row.name, await this.loadGroup(row));
-        else if (JSON.stringify(known.config) !== row.config) {
-          known.reconfigure(JSON.parse(row.config) as ShareGroupConfig);
-        }
-      }
-    });
+    }
   }
 
   all(): ShareGroup[] {
@@ -122,7 +128,7 @@ export class ShareGroupsService implements OnModuleInit {
     return this.oneAtATime(() => this.putNow(name, body));
   }
 
-  private async putNow(name: string, body: PutShareGroupBody): Promise<ShareGroup> {
+  private async putNow(name: string, body: PutShareGroupBody, synced = false): Promise<ShareGroup> {
     const existing = this.groups.get(name);
     const config = mergeShareGroupConfig(name, body, existing?.config, this.config);
     const topicRows: TopicRow[] = [];
@@ -141,12 +147,20 @@ export class ShareGroupsService implements OnModuleInit {
     }
     const now = this.clock.now();
     const initial = await this.initialPartitions(undefined, topicRows, config.startFrom);
-    const row = await this.storage.catalogue.createShareGroup(
-      name,
-      JSON.stringify(config),
-      now,
-      initial,
-    );
+    let row: ShareGroupRow;
+    try {
+      row = await this.storage.catalogue.createShareGroup(
+        name,
+        JSON.stringify(config),
+        now,
+        initial,
+      );
+    } catch (error) {
+      // Created meanwhile by another node sharing the storage: adopt it, then change it.
+      if (!(error instanceof NameTakenError) || synced) throw error;
+      await this.syncNow();
+      return this.putNow(name, body, true);
+    }
     const group = new ShareGroup(row.id, name, config, now);
     this.adopt(group, initial);
     this.groups.set(name, group);

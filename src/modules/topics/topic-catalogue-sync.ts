@@ -6,8 +6,10 @@ import { TopicsService } from './topics.service';
 /**
  * In a cluster, keeps this node's topics and partition bounds in step with what other nodes
  * do in the shared storage: at each keeper tick the catalogue is read again (topics created,
- * grown or deleted elsewhere), and when this node gains a partition its bounds are read again
- * (the previous owner appended to it). One read at a time; inert on a single node.
+ * grown or deleted elsewhere) and so are the bounds (dead-letter copies other nodes appended to
+ * partitions this node owns), and when this node gains a partition its bounds are read again
+ * at once (the previous owner appended to it). One read of each at a time; inert on a single
+ * node.
  */
 @Injectable()
 export class TopicCatalogueSync {
@@ -20,7 +22,10 @@ export class TopicCatalogueSync {
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(PartitionBoundsMirror) private readonly bounds: PartitionBoundsMirror,
   ) {
-    runtime.onTick(() => this.sync());
+    runtime.onTick(() => {
+      this.sync();
+      this.refreshBounds();
+    });
     runtime.onChange((change) => {
       if (change.kind === 'gained') this.refreshBounds();
     });
