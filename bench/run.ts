@@ -8,6 +8,7 @@ import { killAllBrokers } from './broker-handle';
 import { createTopic, scenario, warmUp, withBroker } from './harness';
 import { httpProduceLatency, readThroughput } from './latency-read-scenarios';
 import { httpProduceBatch, ProducePlan, sqliteCeiling, wsProduceBatch } from './produce-scenarios';
+import { ORDER_RESERVE_MS, runShareOrderScenarios } from './share-order-suite';
 import { runShareScenarios, SHARE_RESERVE_MS } from './share-suite';
 import { sqliteClaimAckCeiling, sqliteReadCeiling } from './sqlite-ceilings';
 import { runStreamScenarios, STREAM_RESERVE_MS } from './stream-suite';
@@ -18,11 +19,11 @@ const BATCH = 100;
 const CLIENTS = 8;
 const THROUGHPUT_TIME_LIMIT_MS = 60_000;
 /** Scenario time limits shrink so that everything ends before this (after start). */
-const DEADLINE_MS = 200_000 + STREAM_RESERVE_MS + SHARE_RESERVE_MS;
+const DEADLINE_MS = 200_000 + STREAM_RESERVE_MS + SHARE_RESERVE_MS + ORDER_RESERVE_MS;
 /** Past this the run is cut short: brokers killed, a partial summary printed. */
 const WATCHDOG_MS = DEADLINE_MS + 15_000;
 /** Time kept free for the stream-group scenarios and the share-group ones, which run last. */
-const LATER = STREAM_RESERVE_MS + SHARE_RESERVE_MS;
+const LATER = STREAM_RESERVE_MS + SHARE_RESERVE_MS + ORDER_RESERVE_MS;
 
 type Figures = Record<string, number | boolean | null>;
 
@@ -163,8 +164,17 @@ async function main(): Promise<void> {
     f.latencyAchievedRatePerSec = latency?.achievedRatePerSec ?? null;
   });
 
-  await runStreamScenarios({ figures, rssKiB, budget, laterMs: SHARE_RESERVE_MS });
-  await runShareScenarios({ figures, rssKiB, budget });
+  await runStreamScenarios({
+    figures,
+    rssKiB,
+    budget,
+    laterMs: SHARE_RESERVE_MS + ORDER_RESERVE_MS,
+  });
+  // the share scenarios keep ORDER_RESERVE_MS free for the ordering ones after them
+  const shareBudget = (preferredMs: number, reserveMs: number) =>
+    budget(preferredMs, reserveMs + ORDER_RESERVE_MS);
+  await runShareScenarios({ figures, rssKiB, budget: shareBudget });
+  await runShareOrderScenarios({ figures, rssKiB, budget });
   ceilingRatios(f);
 
   const peakKiB = Math.max(0, ...Object.values(rssKiB));
@@ -225,6 +235,9 @@ const HEADLINE = [
   'shareWsRatioToWsProduce',
   'shareE2eP50Ms',
   'shareE2eP99Ms',
+  'shareOrderingNoneRecordsPerSec',
+  'shareOrderingKeyRecordsPerSec',
+  'shareOrderingKeyRatioToNone',
   'peakRssMiB',
 ];
 

@@ -13,8 +13,12 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
   const logger = new Logger('Weir');
+  const storage =
+    config.storage === 'postgres'
+      ? `PostgreSQL, ${config.postgresUrls.length} server(s)`
+      : `data dir ${config.dataDir}, sync ${config.storageSync}`;
   logger.log(
-    `listening on ${config.httpHost}:${port} (${config.tls ? 'https' : 'http'}, data dir ${config.dataDir}, sync ${config.storageSync})`,
+    `listening on ${config.httpHost}:${port} (${config.tls ? 'https' : 'http'}, ${storage})`,
   );
   const access = app.get(AccessControl);
   if (!access.enabled && !isLoopbackHost(config.httpHost)) {

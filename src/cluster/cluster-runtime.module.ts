@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { BROKER_CONFIG } from '../common/core.module';
 import type { BrokerConfig } from '../config/broker-config';
-import { ClusterRuntime } from './cluster-runtime';
+import { SystemClock } from '../common/clock';
+import { ClusterRuntime, LEASE_CLOCK } from './cluster-runtime';
 import { HttpPeerClient } from './peer-client';
 
 /**
@@ -11,6 +12,7 @@ import { HttpPeerClient } from './peer-client';
 @Global()
 @Module({
   providers: [
+    { provide: LEASE_CLOCK, useValue: new SystemClock() },
     ClusterRuntime,
     {
       provide: HttpPeerClient,

@@ -30,6 +30,13 @@ export type PartitionRoute =
 const LOCAL: PartitionRoute = { kind: 'local' };
 
 /**
+ * DI token of the clock leases are kept on: the real one, always. Expiry is decided by the
+ * database's clock, so a node measures its local lease expiry in real time even when the
+ * broker's own clock is a test's fake one.
+ */
+export const LEASE_CLOCK = Symbol('LEASE_CLOCK');
+
+/**
  * This node's place in a cluster of Weir nodes over PostgreSQL (DESIGN §7). On an engine that
  * one node owns alone (SQLite) it is inert: every partition is local and writes are not
  * fenced. Otherwise, at bootstrap, it opens the registry and lease table on their own
@@ -49,11 +56,18 @@ export class ClusterRuntime
   private readonly listeners = new Set<(change: LeaseChange) => void>();
   private readonly drains = new Set<(lease: OwnedLease) => Promise<void>>();
   private readonly tickListeners = new Set<() => void>();
+  private readonly gainWork = new Set<(lease: OwnedLease) => Promise<void>>();
+  private readonly gainsInFlight = new Set<Promise<void>>();
   private identity: NodeIdentity;
+  /** The keeper's start, when it waits for the server to listen (a port picked at start). */
+  private joining: Promise<void> | null = null;
+  /** True once the server listened (a join waiting for it may have started). */
+  private listened = false;
+  private stopping = false;
 
   constructor(
     @Inject(Storage) private readonly storage: Storage,
-    @Inject(Clock) private readonly clock: Clock,
+    @Inject(LEASE_CLOCK) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(ClusterMetrics) private readonly metrics: ClusterMetrics,
     @Optional() @Inject(HttpAdapterHost) private readonly http?: HttpAdapterHost,
@@ -87,6 +101,7 @@ export class ClusterRuntime
     const listening = new Promise<void>((resolve) => {
       if (!server || this.config.httpPort !== 0) return resolve();
       server.once('listening', () => {
+        this.listened = true;
         const address = server.address();
         if (address && typeof address === 'object') {
           this.identity = identityOnPort(this.identity, this.config.httpPort, address.port);
@@ -111,17 +126,19 @@ export class ClusterRuntime
     });
     if (this.config.httpPort === 0 && server) {
       // The node registers under its real port, known once the server listens.
-      void listening.then(() =>
-        this.join(coordination).catch((error: unknown) =>
+      this.joining = listening
+        .then(() => this.join(coordination))
+        .catch((error: unknown) =>
           this.logger.error(`joining the cluster failed: ${String(error)}`),
-        ),
-      );
+        );
       return;
     }
     await this.join(coordination);
   }
 
   private async join(coordination: ClusterCoordination): Promise<void> {
+    // Closed before the server listened: never join (nothing would release the leases).
+    if (this.stopping) return;
     const { leaseMs } = this.config;
     const { nodeId, advertisedUrl } = this.identity;
     const directory = new OwnershipDirectory(coordination.registry, coordination.leases, leaseMs);
@@ -142,12 +159,16 @@ export class ClusterRuntime
     this.keeper = keeper;
     this.metrics.ownedFrom(() => keeper.leases().length);
     await keeper.start();
+    await this.gainsSettled();
     await directory.refresh();
     this.logger.log(`node ${nodeId} at ${advertisedUrl} joined (lease ${leaseMs} ms)`);
   }
 
   /** Releases the leases and leaves the registry before the server closes. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    // A join under way finishes first, so that its leases are released too.
+    if (this.joining && this.listened) await this.joining;
     await this.keeper?.close({ release: true });
   }
 
@@ -194,9 +215,29 @@ export class ClusterRuntime
     return [...owners].map(([nodeId, url]) => ({ nodeId, url }));
   }
 
-  /** Reads the directory again (after a forward found the owner it knew wrong). */
+  /**
+   * Settles who owns what again (a request found no owner, or the owner it knew was wrong):
+   * runs a keeper tick now (this node takes partitions of its share that just appeared), waits
+   * for what gains start (state loaded), then reads the directory again.
+   */
   async refresh(): Promise<void> {
-    await this.directory?.refresh();
+    if (this.joining) await this.joining;
+    if (!this.keeper || !this.directory) return;
+    await this.keeper.tickNow();
+    await this.gainsSettled();
+    await this.directory.refresh();
+  }
+
+  /**
+   * Adds work a gained partition needs before it is served (its state loaded); the runtime
+   * waits for it before it answers requests it settles (`refresh`) and at start.
+   */
+  onGain(work: (lease: OwnedLease) => Promise<void>): void {
+    this.gainWork.add(work);
+  }
+
+  private async gainsSettled(): Promise<void> {
+    await Promise.all([...this.gainsInFlight]);
   }
 
   /** Nodes and owners as last read; null in single-node mode. */
@@ -247,6 +288,17 @@ export class ClusterRuntime
         listener(change);
       } catch (error) {
         this.logger.error(`lease listener failed: ${String(error)}`);
+      }
+    }
+    if (change.kind === 'gained') {
+      for (const work of this.gainWork) {
+        const done = work(change.lease).catch((error: unknown) =>
+          this.logger.error(
+            `gain of ${change.lease.topicId}/${change.lease.partition}: ${String(error)}`,
+          ),
+        );
+        this.gainsInFlight.add(done);
+        void done.finally(() => this.gainsInFlight.delete(done));
       }
     }
     if (change.kind === 'lost') this.refreshQuietly();

@@ -99,6 +99,17 @@ export class LeaseKeeper {
     await this.runTick();
   }
 
+  /**
+   * Runs a tick now (after the one in flight, if any), so that partitions that just appeared
+   * (a topic created here) are taken without waiting for the next period; resolves after it.
+   */
+  async tickNow(): Promise<void> {
+    if (this.ticking) await this.ticking;
+    if (this.closed) return;
+    this.tickTimer?.cancel();
+    await this.runTick();
+  }
+
   /** Listens to gains and losses; answers a function that stops listening. */
   onChange(listener: (change: LeaseChange) => void): () => void {
     this.listeners.add(listener);

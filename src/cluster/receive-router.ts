@@ -32,6 +32,11 @@ export interface LocalReceiver {
     request: ReceiveRequest,
     cancelled: () => boolean,
   ): Promise<AcquiredRecords>;
+  /**
+   * Settles ownership first when a partition of the group's topics has no owner yet (a topic
+   * just created, a node just started): see `ClusterRuntime.refresh`.
+   */
+  settle(group: string, request: ReceiveRequest): Promise<void>;
   /** The other nodes that own a partition of the group's topics now (from the directory). */
   remoteOwners(group: string, request: ReceiveRequest): Array<{ nodeId: string; url: string }>;
   /** Cap of `maxRecords` and `waitMs` (`WEIR_MAX_RECEIVE_RECORDS`, `WEIR_MAX_WAIT_MS`). */
@@ -68,6 +73,7 @@ export class ReceiveRouter {
       const here = await this.local.receive(group, asked, () => false);
       return { memberId, records: here.records };
     }
+    await this.local.settle(group, asked);
     const maxRecords = Math.min(request.maxRecords ?? 100, this.local.limits.maxReceiveRecords);
     const waitMs = Math.min(request.waitMs ?? 0, this.local.limits.maxWaitMs);
     const here: GatherSource<AcquiredRecords> = {

@@ -35,6 +35,7 @@ function pageOf(fragments: readonly string[], offsets: readonly number[]): Recor
     offsets: Float64Array.from(offsets),
     timestamps: new Float64Array(fragments.length),
     sizes: new Float64Array(fragments.length),
+    keyHashes: new Float64Array(fragments.length).fill(NaN),
     wireStarts,
     wire,
   };

@@ -83,4 +83,44 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ WEIR_MAX_JSON_DEPTH: '2' })).toThrow(ConfigError);
     expect(() => loadBrokerConfig({ WEIR_MAX_JSON_DEPTH: '100000' })).toThrow(ConfigError);
   });
+
+  it('keeps everything in SQLite by default and in PostgreSQL when told, with its URLs', () => {
+    expect(loadBrokerConfig({})).toMatchObject({ storage: 'sqlite', postgresUrls: [] });
+    expect(
+      loadBrokerConfig({
+        WEIR_STORAGE: 'postgres',
+        WEIR_POSTGRES_URL:
+          'postgres://weir:s3cret@10.0.0.1:5432/weir, postgresql://weir@10.0.0.2/weir',
+      }),
+    ).toMatchObject({
+      storage: 'postgres',
+      postgresUrls: [
+        'postgres://weir:s3cret@10.0.0.1:5432/weir',
+        'postgresql://weir@10.0.0.2/weir',
+      ],
+    });
+  });
+
+  it('says clearly what is wrong with the PostgreSQL settings', () => {
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadBrokerConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problems({ WEIR_STORAGE: 'postgres' })).toBe(
+      'WEIR_POSTGRES_URL: required when WEIR_STORAGE=postgres',
+    );
+    expect(problems({ WEIR_STORAGE: 'postgres', WEIR_POSTGRES_URL: ' , ' })).toContain(
+      'WEIR_POSTGRES_URL: names no server',
+    );
+    expect(
+      problems({ WEIR_STORAGE: 'postgres', WEIR_POSTGRES_URL: 'postgres://h/db,mysql://h/db' }),
+    ).toContain(
+      'WEIR_POSTGRES_URL.1: each URL must be postgres://user:password@host:port/database',
+    );
+    expect(problems({ WEIR_STORAGE: 'mongodb' })).toContain('WEIR_STORAGE');
+  });
 });

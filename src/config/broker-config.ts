@@ -37,6 +37,33 @@ const environmentSchema = securityEnvironmentSchema.extend({
   WEIR_DATA_DIR: z.string().min(1).default('./data'),
   /** `normal`: WAL with synchronous=NORMAL (survives a process crash); `full`: fsync per commit. */
   WEIR_STORAGE_SYNC: z.enum(['normal', 'full']).default('normal'),
+  /**
+   * Where the broker keeps everything: `sqlite` (one node, `weir.db` in `WEIR_DATA_DIR`) or
+   * `postgres` (the cluster of `WEIR_POSTGRES_URL`; several nodes may share it).
+   */
+  WEIR_STORAGE: z.enum(['sqlite', 'postgres']).default('sqlite'),
+  /**
+   * URLs of the servers of one PostgreSQL cluster, comma-separated
+   * (`postgres://user:password@host:port/database`); required with `WEIR_STORAGE=postgres`.
+   */
+  WEIR_POSTGRES_URL: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((url) => url.trim())
+        .filter((url) => url !== ''),
+    )
+    .pipe(
+      z
+        .array(
+          z.string().refine(isPostgresUrl, {
+            message: 'each URL must be postgres://user:password@host:port/database',
+          }),
+        )
+        .min(1, { message: 'names no server' }),
+    )
+    .optional(),
   /** Create a topic on first produce to it. */
   WEIR_AUTO_CREATE_TOPICS: flag(true),
   /** Partitions of an auto-created topic and the default of `POST /topics`. */
@@ -94,6 +121,10 @@ export interface BrokerConfig extends SecurityConfig {
   leaseMs: number;
   dataDir: string;
   storageSync: 'normal' | 'full';
+  /** The storage engine (`WEIR_STORAGE`). */
+  storage: 'sqlite' | 'postgres';
+  /** The PostgreSQL cluster's URLs (`WEIR_POSTGRES_URL`); empty with SQLite. */
+  postgresUrls: string[];
   autoCreateTopics: boolean;
   defaultPartitions: number;
   maxPartitions: number;
@@ -115,6 +146,15 @@ export interface BrokerConfig extends SecurityConfig {
   wsPingIntervalMs: number;
   wsMaxBufferedBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Thrown at start-up with every bad variable listed. */
@@ -147,6 +187,8 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     leaseMs: e.WEIR_LEASE_MS,
     dataDir: e.WEIR_DATA_DIR,
     storageSync: e.WEIR_STORAGE_SYNC,
+    storage: e.WEIR_STORAGE,
+    postgresUrls: e.WEIR_POSTGRES_URL ?? [],
     autoCreateTopics: e.WEIR_AUTO_CREATE_TOPICS,
     defaultPartitions: e.WEIR_DEFAULT_PARTITIONS,
     maxPartitions: e.WEIR_MAX_PARTITIONS,
@@ -178,6 +220,9 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
   }
   if (config.minSessionTimeoutMs > config.maxSessionTimeoutMs) {
     problems.push('WEIR_MIN_SESSION_TIMEOUT_MS: must not exceed WEIR_MAX_SESSION_TIMEOUT_MS');
+  }
+  if (config.storage === 'postgres' && config.postgresUrls.length === 0) {
+    problems.push('WEIR_POSTGRES_URL: required when WEIR_STORAGE=postgres');
   }
   problems.push(...securityProblems(config, e));
   if (problems.length > 0) throw new ConfigError(problems);

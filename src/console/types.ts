@@ -78,6 +78,7 @@ export interface ShareGroupView {
     deadLetterTopic: string | null;
     deadLetterTopics?: Record<string, string | null>;
     maxInFlightRecords: number;
+    ordering?: 'none' | 'key';
   };
   partitions: Array<{
     topic: string;

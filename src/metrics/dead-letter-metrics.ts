@@ -11,13 +11,13 @@ export interface DeadLetterTopicSample {
 }
 
 /**
- * Dead-letter topic sizes, on the broker's private registry. Every dead-letter topic has a
- * series for every reason, at 0 while empty, including one no record has reached yet.
+ * Dead-letter topic sizes, on the broker's private registry. Every dead-letter topic collected
+ * (the dead-letter service lists those a share group names before any record reaches them) has a
+ * series for every reason, at 0 while empty.
  */
 export class DeadLetterMetrics {
   private readonly records: Gauge;
   private readonly oldestAge: Gauge;
-  private readonly namedTopics: Array<() => Iterable<string>> = [];
 
   constructor(private readonly broker: BrokerMetrics) {
     this.records = new Gauge({
@@ -34,28 +34,13 @@ export class DeadLetterMetrics {
     });
   }
 
-  /**
-   * Adds a source of the names of existing topics that are dead-letter topics before any record
-   * reaches them (those a share group's settings name), read at every scrape.
-   */
-  includeTopics(names: () => Iterable<string>): void {
-    this.namedTopics.push(names);
-  }
-
   /** Refreshes the gauges from `collect()` before every scrape. */
   collectFrom(collect: () => DeadLetterTopicSample[] | Promise<DeadLetterTopicSample[]>): void {
     this.broker.addCollector(async () => {
       const collected = await collect();
       this.records.reset();
       this.oldestAge.reset();
-      const samples = new Map(collected.map((t) => [t.topic, t]));
-      for (const source of this.namedTopics) {
-        for (const topic of source()) {
-          if (!samples.has(topic))
-            samples.set(topic, { topic, records: 0, oldestAgeMs: null, byReason: {} });
-        }
-      }
-      for (const t of samples.values()) {
+      for (const t of collected) {
         for (const reason of DEAD_LETTER_REASONS) this.records.set({ topic: t.topic, reason }, 0);
         for (const [reason, n] of Object.entries(t.byReason))
           this.records.set({ topic: t.topic, reason }, n);

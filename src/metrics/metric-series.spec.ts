@@ -1,6 +1,6 @@
 import { sample } from '../../test/support/prometheus-sample';
 import { BrokerMetrics } from './broker-metrics';
-import { DeadLetterMetrics } from './dead-letter-metrics';
+import { DeadLetterMetrics, DeadLetterTopicSample } from './dead-letter-metrics';
 import { ShareGroupMetrics } from './share-group-metrics';
 
 function setUp() {
@@ -79,10 +79,10 @@ describe('metric series of topics and groups', () => {
 
   it('shows a dead-letter topic no record has reached at 0 for every reason', async () => {
     const { broker, deadLetters } = setUp();
-    deadLetters.collectFrom(() => [
+    deadLetters.collectFrom((): DeadLetterTopicSample[] => [
       { topic: 'dlq.a', records: 2, oldestAgeMs: 3000, byReason: { CLIENT_REJECT: 2 } },
+      { topic: 'dlq.b', records: 0, oldestAgeMs: null, byReason: {} },
     ]);
-    deadLetters.includeTopics(() => ['dlq.a', 'dlq.b']);
     const text = await broker.render();
     const records = (topic: string, reason: string) =>
       sample(text, 'weir_dead_letter_topic_records', { topic, reason });

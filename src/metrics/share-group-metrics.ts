@@ -19,6 +19,10 @@ export interface SharePartitionSample {
   archived: number;
   lag: number;
   oldestAvailableAgeMs: number | null;
+  /** Only for a group with ordering `key`: fetched records waiting on an earlier one of their key. */
+  keyWaiting?: number;
+  /** Only for a group with ordering `key`: distinct keys with a record not finished. */
+  keysInFlight?: number;
 }
 
 type GroupTopic = 'group' | 'topic';
@@ -38,6 +42,8 @@ export class ShareGroupMetrics {
   private readonly lag: Gauge;
   private readonly records: Gauge;
   private readonly oldestAvailableAge: Gauge;
+  private readonly keyBlocked: Gauge;
+  private readonly keysInFlight: Gauge;
 
   constructor(private readonly broker: BrokerMetrics) {
     const registers = [broker.registry];
@@ -90,6 +96,18 @@ export class ShareGroupMetrics {
       labelNames: ['group', 'topic', 'partition'],
       registers,
     });
+    this.keyBlocked = new Gauge({
+      name: 'weir_share_key_blocked_records',
+      help: 'Records of a share partition with ordering "key" waiting for an earlier record of their key to finish.',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    });
+    this.keysInFlight = new Gauge({
+      name: 'weir_share_keys_in_flight',
+      help: 'Distinct keys of a share partition with ordering "key" that have a record not finished.',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    });
   }
 
   delivered(group: string, topic: string, records: number, redelivered: number): void {
@@ -138,6 +156,8 @@ export class ShareGroupMetrics {
       this.lag.reset();
       this.records.reset();
       this.oldestAvailableAge.reset();
+      this.keyBlocked.reset();
+      this.keysInFlight.reset();
       const pairs = new Map(samples.map((s) => [`${s.group}\n${s.topic}`, s]));
       for (const s of pairs.values()) this.groupReadsTopic(s.group, s.topic);
       for (const s of samples) {
@@ -147,6 +167,8 @@ export class ShareGroupMetrics {
           this.records.set({ ...labels, state }, s[state]);
         }
         this.oldestAvailableAge.set(labels, (s.oldestAvailableAgeMs ?? 0) / 1000);
+        if (s.keyWaiting !== undefined) this.keyBlocked.set(labels, s.keyWaiting);
+        if (s.keysInFlight !== undefined) this.keysInFlight.set(labels, s.keysInFlight);
       }
     });
   }

@@ -40,6 +40,8 @@ export const FIELD_GLOSSARY: Readonly<Record<string, string>> = {
     'Where a new share group starts each partition: `earliest` (default), `latest`, or the first record at or after `{ timestampMs }`.',
   maxInFlightRecords:
     'Records per share partition that may be available or acquired at once (finished records do not count).',
+  ordering:
+    "'key': a record is handed out only when every earlier record of its key in its partition is finished; 'none' (default): any record to any worker.",
   maxLockMs:
     'Longest total lock one delivery may hold, renewals included; a renew past it answers MAX_LOCK_EXCEEDED.',
   maxRecords: 'Most records in the answer.',

@@ -36,18 +36,18 @@ export class OperationsController {
   @Public()
   @Get('health/ready')
   @Route({
-    summary: 'Readiness: the database is open and writable',
+    summary: 'Readiness: the storage (`sqlite` or `postgres`) is open and writable',
     description:
-      'Answers when the database is open and writable, else 503 NOT_READY; open without a token.',
+      'Answers `{ status: "ok", storage }` when the storage is open and writable, else 503 NOT_READY; open without a token.',
     errors: [ErrorCode.NOT_READY],
   })
-  async ready(): Promise<{ status: 'ok' }> {
+  async ready(): Promise<{ status: 'ok'; storage: Storage['kind'] }> {
     try {
       await this.storage.checkWritable();
     } catch (error) {
       throw new BrokerError(ErrorCode.NOT_READY, `database is not writable: ${String(error)}`);
     }
-    return { status: 'ok' };
+    return { status: 'ok', storage: this.storage.kind };
   }
 
   @Public()

@@ -147,6 +147,42 @@ describe('dead-letter operations', () => {
     );
   });
 
+  it('keeps a dead-letter topic that a group names listed and usable while it is empty', async () => {
+    await q.putGroup('early', { topics: ['jobs'] });
+    const before = await request(broker.url).get('/dlq').expect(200);
+    expect(before.body.topics).toEqual([
+      { topic: 'dlq.early.jobs', records: 0, oldestAgeMs: null, byReason: {} },
+    ]);
+    const empty = await request(broker.url).get('/dlq/dlq.early.jobs/records').expect(200);
+    expect(empty.body.records).toEqual([]);
+
+    await deadLetterThree();
+    await request(broker.url)
+      .post('/dlq/dlq.g.jobs/purge')
+      .send({ beforeOffset: 3 })
+      .expect(200, { purged: 3 });
+    const after = await request(broker.url).get('/dlq').expect(200);
+    expect(after.body.topics).toContainEqual({
+      topic: 'dlq.g.jobs',
+      records: 0,
+      oldestAgeMs: null,
+      byReason: {},
+    });
+    await request(broker.url).get('/dlq/dlq.g.jobs/records').expect(200);
+    await request(broker.url).post('/dlq/dlq.g.jobs/redrive').send({}).expect(200, {
+      redriven: 0,
+      skipped: 0,
+    });
+    await request(broker.url)
+      .post('/dlq/dlq.g.jobs/purge')
+      .send({ beforeOffset: 3 })
+      .expect(200, { purged: 0 });
+    const metrics = (await request(broker.url).get('/metrics').expect(200)).text;
+    expect(metrics).toContain(
+      'weir_dead_letter_topic_records{topic="dlq.g.jobs",reason="CLIENT_REJECT"} 0',
+    );
+  });
+
   it('answers bad input with clear errors', async () => {
     await deadLetterThree();
     await q.produce('plain', [{ value: 1 }]);

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { sample } from '../support/prometheus-sample';
 import { makeTempDir } from '../support/temp-dir';
 import { startTestBroker, TestBroker } from '../support/test-app';
+import { testStorageKind } from '../support/test-storage';
 
 describe('operations endpoints', () => {
   let dir: ReturnType<typeof makeTempDir>;
@@ -17,12 +18,16 @@ describe('operations endpoints', () => {
     dir.remove();
   });
 
-  it('answers liveness and readiness', async () => {
+  it('answers liveness and readiness, saying which storage it is ready on', async () => {
     expect((await request(broker.url).get('/health/live').expect(200)).body).toEqual({
       status: 'ok',
     });
     expect((await request(broker.url).get('/health/ready').expect(200)).body).toEqual({
       status: 'ok',
+      storage: testStorageKind(),
+    });
+    expect((await request(broker.url).get('/cluster').expect(200)).body).toMatchObject({
+      storage: testStorageKind(),
     });
   });
 

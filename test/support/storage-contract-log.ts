@@ -141,6 +141,27 @@ export function describeLogContract(ctx: ContractContext): void {
       expect((await ctx.storage.log.readOffsets(topic.id, 0, [])).count).toBe(0);
     });
 
+    it('hashes each record key into its page: equal keys equal, null keys NaN', async () => {
+      const topic = await createTopic(ctx.storage, 'keyed', 1);
+      const keys = ['a', 'b', null, 'a', '', 'é😀', 'b'];
+      await ctx.storage.log.append([
+        {
+          topicId: topic.id,
+          partition: 0,
+          records: keys.map((key, n) => record(key === null ? { value: n } : { key, value: n })),
+        },
+      ]);
+      const page = await ctx.storage.log.readPage(topic.id, 0, 0, 10, 1 << 20);
+      const hashes = Array.from(page.keyHashes);
+      expect(hashes).toHaveLength(keys.length);
+      expect(hashes[2]).toBeNaN();
+      expect(hashes[0]).toBe(hashes[3]);
+      expect(hashes[1]).toBe(hashes[6]);
+      expect(new Set([hashes[0], hashes[1], hashes[4], hashes[5]]).size).toBe(4);
+      const picked = await ctx.storage.log.readOffsets(topic.id, 0, [3, 5]);
+      expect(Array.from(picked.keyHashes)).toEqual([hashes[3], hashes[5]]);
+    });
+
     it('reports the bounds of every partition with their bytes', async () => {
       const a = await createTopic(ctx.storage, 'a', 2);
       const b = await createTopic(ctx.storage, 'b', 1);

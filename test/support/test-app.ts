@@ -5,6 +5,7 @@ import { createBrokerApp } from '../../src/broker-app';
 import type { Clock } from '../../src/common/clock';
 import { BrokerConfig, loadBrokerConfig } from '../../src/config/broker-config';
 import { FakeClock } from './fake-clock';
+import { storageEnv } from './test-storage';
 import { tsEngineWorker } from './ts-bootstrap';
 
 /** A running broker on 127.0.0.1, a random port, a given data dir and a fake clock. */
@@ -20,8 +21,10 @@ export interface TestBroker<C extends Clock = FakeClock> {
 }
 
 /**
- * Starts the real AppModule; `env` overrides WEIR_* variables. `beforeListen` runs on the built
- * app before it initialises (e.g. to add a Fastify `onRoute` hook that sees every route).
+ * Starts the real AppModule on the jest project's storage (`test-storage.ts`: SQLite in
+ * `dataDir`, or a PostgreSQL database of that data dir); `env` overrides WEIR_* variables.
+ * `beforeListen` runs on the built app before it initialises (e.g. to add a Fastify `onRoute`
+ * hook that sees every route).
  */
 export async function startTestBroker<C extends Clock = FakeClock>(
   dataDir: string,
@@ -33,6 +36,7 @@ export async function startTestBroker<C extends Clock = FakeClock>(
     WEIR_HTTP_PORT: '0',
     WEIR_HTTP_HOST: '127.0.0.1',
     WEIR_LOG_LEVEL: 'silent',
+    ...(await storageEnv(dataDir)),
     ...env,
     WEIR_DATA_DIR: dataDir,
   });

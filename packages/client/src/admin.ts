@@ -27,6 +27,12 @@ export interface ShareGroupConfig {
   deadLetterTopic?: string | null;
   startFrom?: 'earliest' | 'latest' | { timestampMs: number };
   maxInFlightRecords?: number;
+  /**
+   * `key`: a record is handed out only once every earlier record with the same key in its
+   * partition is finished (accepted, rejected or dead-lettered); records without a key are
+   * unordered. Default `none`.
+   */
+  ordering?: 'none' | 'key';
 }
 
 /** `GET /queues/groups/:group`. */

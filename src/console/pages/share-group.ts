@@ -62,7 +62,8 @@ export function ShareGroupPage(props: { group: string }): VNode {
         : html`<p>
               Topics ${data.group.topics.join(', ')}; lock ${age(data.group.config.lockDurationMs)},
               ${' '}at most ${data.group.config.maxDeliveryCount} deliveries,
-              ${' '}${count(data.group.config.maxInFlightRecords)} records in flight.
+              ${' '}${count(data.group.config.maxInFlightRecords)} records in
+              flight${data.group.config.ordering === 'key' ? ', one at a time per key' : ''}.
             </p>
             <table aria-label="Records by state">
               <thead>

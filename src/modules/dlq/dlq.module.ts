@@ -8,5 +8,6 @@ import { DlqService } from './dlq.service';
   imports: [TopicsModule],
   controllers: [DlqController],
   providers: [DlqService],
+  exports: [DlqService],
 })
 export class DlqModule {}

@@ -32,6 +32,8 @@ const REDRIVE_CHUNK = 1000;
  */
 @Injectable()
 export class DlqService implements OnModuleInit {
+  private readonly namedTopics: Array<() => Iterable<string>> = [];
+
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(PartitionBoundsMirror) private readonly partitionBounds: PartitionBoundsMirror,
@@ -46,7 +48,19 @@ export class DlqService implements OnModuleInit {
     this.metrics.collectFrom(async () => (await this.list()).topics);
   }
 
-  /** Every dead-letter topic with its live records, oldest age and counts by reason. */
+  /**
+   * Adds a source of the names of existing topics that are dead-letter topics whether or not
+   * they hold records now (those a share group's settings name): they are listed, browsed,
+   * redriven and purged like the others, before the first dead letter and after a purge.
+   */
+  includeNamedTopics(names: () => Iterable<string>): void {
+    this.namedTopics.push(names);
+  }
+
+  /**
+   * Every dead-letter topic (holding dead letters, or named by a share group's settings) with
+   * its live records, oldest age and counts by reason.
+   */
   async list(): Promise<DlqList> {
     const summaries = await this.storage.deadLetters.summaries();
     const now = this.clock.now();
@@ -65,6 +79,12 @@ export class DlqService implements OnModuleInit {
       entry.byReason[s.reason] = (entry.byReason[s.reason] ?? 0) + s.records;
       const age = Math.max(0, now - s.oldestAtMs);
       entry.oldestAgeMs = Math.max(entry.oldestAgeMs ?? 0, age);
+    }
+    for (const name of this.named()) {
+      const topic = this.topics.find(name);
+      if (topic && !byTopic.has(topic.id)) {
+        byTopic.set(topic.id, { topic: name, records: 0, oldestAgeMs: null, byReason: {} });
+      }
     }
     return { topics: [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic)) };
   }
@@ -162,8 +182,15 @@ export class DlqService implements OnModuleInit {
   }
 
   /** The topic named `name` if it holds dead-letter records, else `TOPIC_NOT_FOUND`. */
+  private named(): Set<string> {
+    const names = new Set<string>();
+    for (const source of this.namedTopics) for (const name of source()) names.add(name);
+    return names;
+  }
+
   private async deadLetterTopic(name: string): Promise<TopicRow> {
     const topic = this.topics.get(name);
+    if (this.named().has(name)) return topic;
     const summaries = await this.storage.deadLetters.summaries();
     if (!summaries.some((s) => s.topicId === topic.id)) {
       throw new BrokerError(

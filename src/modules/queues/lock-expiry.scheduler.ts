@@ -8,7 +8,8 @@ import {
 import { Clock } from '../../common/clock';
 import { DeadlineTimer } from '../../common/deadline-timer';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import { AttemptEnds, SharePartition, SharePartitionSnapshot } from './domain/share-partition';
+import { SharePartition } from './domain/share-partition';
+import { AttemptEnds, SharePartitionSnapshot } from './domain/share-partition-types';
 import { ShareGroup } from './domain/share-group';
 import { ShareGroupsService } from './share-groups.service';
 import { ShareOwnership } from './share-ownership';

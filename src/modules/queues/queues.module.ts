@@ -8,6 +8,7 @@ import { ShareAckService } from './share-ack.service';
 import { ShareAcquirer } from './share-acquirer';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
+import { ShareKeyReader } from './share-key-reader';
 import { ShareOwnership } from './share-ownership';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
@@ -24,6 +25,7 @@ import { ShareSettlement } from './share-settlement';
     ShareSettlement,
     SharePartitionWriter,
     LockExpiryScheduler,
+    ShareKeyReader,
     ShareAcquirer,
     ShareDeliveryService,
     ShareAckService,

@@ -61,6 +61,12 @@ export const putShareGroupSchema = z
         'Longest total lock of one delivery, renewals included (default 43200000); at least lockDurationMs.',
       )
       .meta(documentedLimit(DocumentedLimit.LOCK_DURATION)),
+    ordering: z
+      .enum(['none', 'key'])
+      .optional()
+      .describe(
+        "'key': never hand out a record while an earlier record of its key in its partition is unfinished (default 'none').",
+      ),
   })
   .strict();
 export type PutShareGroupBody = z.infer<typeof putShareGroupSchema>;
@@ -206,6 +212,8 @@ export const shareGroupViewSchema = z.object({
       startFrom: startFromSchema,
       maxInFlightRecords: z.number().int(),
       maxLockMs: z.number().int(),
+      /** `key`: records of one key are handed out one at a time, in offset order. */
+      ordering: z.enum(['none', 'key']),
     })
     .describe("The group's settings."),
   partitions: z

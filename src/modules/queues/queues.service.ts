@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BrokerError, ErrorCode } from '../../common/errors';
-import { DeadLetterMetrics } from '../../metrics/dead-letter-metrics';
+import { DlqService } from '../dlq/dlq.service';
 import { ShareGroupMetrics, SharePartitionSample } from '../../metrics/share-group-metrics';
 import { Storage } from '../../persistence/port/storage';
 import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
@@ -9,6 +9,7 @@ import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor } from './domain/share-group-config';
+import type { KeyOrderCounts } from './domain/share-partition-types';
 import { PutShareGroupBody, ResetBody, ShareGroupList, ShareGroupView } from './queues.schemas';
 import {
   shareGroupDeletedKey,
@@ -33,14 +34,14 @@ export class QueuesService implements OnModuleInit {
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
-    @Inject(DeadLetterMetrics) private readonly deadLetterMetrics: DeadLetterMetrics,
+    @Inject(DlqService) private readonly dlq: DlqService,
   ) {}
 
   onModuleInit(): void {
     this.metrics.collectFrom(async () =>
       (await Promise.all(this.groups.all().map((g) => this.samples(g)))).flat(),
     );
-    this.deadLetterMetrics.includeTopics(() => this.deadLetterTopics());
+    this.dlq.includeNamedTopics(() => this.deadLetterTopics());
   }
 
   async put(name: string, body: PutShareGroupBody): Promise<ShareGroupView> {
@@ -139,6 +140,7 @@ export class QueuesService implements OnModuleInit {
         startFrom: c.startFrom,
         maxInFlightRecords: c.maxInFlightRecords,
         maxLockMs: c.maxLockMs,
+        ordering: c.ordering,
       },
       partitions: samples.map((s) => ({
         topic: s.topic,
@@ -188,6 +190,7 @@ export class QueuesService implements OnModuleInit {
           endOffset: state.end,
           ...state.counts(logEnd),
           lag: state.lag(logEnd),
+          ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
         };
         const [oldestRecord] =
           oldest !== undefined
@@ -201,4 +204,11 @@ export class QueuesService implements OnModuleInit {
     }
     return samples;
   }
+}
+
+/** The per-key ordering fields of a metrics sample. */
+function keyOrderSample(
+  counts: KeyOrderCounts,
+): Pick<SharePartitionSample, 'keyWaiting' | 'keysInFlight'> {
+  return { keyWaiting: counts.waiting, keysInFlight: counts.keysInFlight };
 }

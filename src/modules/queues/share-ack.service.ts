@@ -7,7 +7,7 @@ import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
 import { Archival } from './domain/in-flight-record';
 import { parseReceipt, ReceiptParts } from './domain/receipt';
 import { ShareGroup, sharePartitionKey } from './domain/share-group';
-import { AckOutcome } from './domain/share-partition';
+import { AckOutcome } from './domain/share-partition-types';
 import { AckItem, ackItemSchema } from './queues.schemas';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';

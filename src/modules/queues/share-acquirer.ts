@@ -13,6 +13,7 @@ import { ShareGroup } from './domain/share-group';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { DeliveredRef } from './share-delivery.types';
 import { ShareGroupsService } from './share-groups.service';
+import { AcquireSome, ShareKeyReader } from './share-key-reader';
 import { SharePartitionWriter } from './share-partition-writer';
 import { noEffects, ShareSettlement } from './share-settlement';
 import { TokenIssuer } from './token-issuer';
@@ -49,6 +50,7 @@ export class ShareAcquirer {
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(BrokerMetrics) private readonly brokerMetrics: BrokerMetrics,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(ShareKeyReader) private readonly keys: ShareKeyReader,
   ) {}
 
   /** True when `group` may get something from `topic`/`partition` now. */
@@ -83,15 +85,29 @@ export class ShareAcquirer {
         const expired = await this.scheduler.expireHolding(group, topic.id, partition, now);
         this.settlement.afterCommit(expired);
         const state = this.groups.partition(group, topic, partition);
-        const records = state.acquire(
-          memberId,
-          maxRecords,
-          log.logStartOffset,
-          log.logEndOffset,
-          now,
-          lockDurationMs,
-          () => this.tokens.next(),
-        );
+        const acquireSome: AcquireSome = (max, keyOf) =>
+          state.acquire(
+            memberId,
+            max,
+            log.logStartOffset,
+            log.logEndOffset,
+            now,
+            lockDurationMs,
+            () => this.tokens.next(),
+            keyOf,
+          );
+        const ahead: RecordPage[] = []; // pages read ahead for their keys (ordering 'key')
+        const records = state.keyOrdered
+          ? await this.keys.acquire(
+              state,
+              topic.id,
+              partition,
+              maxRecords,
+              log.logEndOffset,
+              acquireSome,
+              ahead,
+            )
+          : acquireSome(maxRecords, undefined);
         const skipped = state.takeSkippedByRetention();
         const effects = noEffects();
         const write = this.writer.commit(
@@ -101,14 +117,13 @@ export class ShareAcquirer {
         );
         // The records are read while the acquisition commits (they are immutable); nothing is
         // served unless that commit succeeded. Saves a round trip to the engine per receive.
+        const offsets = records.map((r) => r.offset);
         const page =
-          records.length > 0
-            ? this.storage.log.readOffsets(
-                topic.id,
-                partition,
-                records.map((r) => r.offset),
-              )
-            : undefined;
+          records.length === 0
+            ? undefined
+            : state.keyOrdered
+              ? this.keys.pageOf(topic.id, partition, offsets, ahead)
+              : this.storage.log.readOffsets(topic.id, partition, offsets);
         page?.catch(() => undefined); // awaited below only if the write committed
         await write;
         this.brokerMetrics.groupSkippedByRetention(group.name, topic.name, skipped);

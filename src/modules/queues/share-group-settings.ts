@@ -36,6 +36,7 @@ export function mergeShareGroupConfig(
     startFrom: SHARE_GROUP_DEFAULTS.startFrom,
     maxInFlightRecords: SHARE_GROUP_DEFAULTS.maxInFlightRecords,
     maxLockMs: Math.min(SHARE_GROUP_DEFAULTS.maxLockMs, limits.maxLockMs),
+    ordering: SHARE_GROUP_DEFAULTS.ordering,
   };
   const config: ShareGroupConfig = {
     topics: [...new Set(body.topics)],
@@ -47,6 +48,7 @@ export function mergeShareGroupConfig(
     startFrom: body.startFrom ?? base.startFrom,
     maxInFlightRecords: body.maxInFlightRecords ?? base.maxInFlightRecords,
     maxLockMs: body.maxLockMs ?? base.maxLockMs,
+    ordering: body.ordering ?? base.ordering,
   };
   validate(name, config, limits);
   return config;

@@ -15,7 +15,7 @@ import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror
 import type { ShareGroupRow, TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
-import { deadLetterTopicFor, ShareGroupConfig, StartFrom } from './domain/share-group-config';
+import { deadLetterTopicFor, StartFrom, storedShareGroupConfig } from './domain/share-group-config';
 import { SharePartition } from './domain/share-partition';
 import { asRecordState, fromStateRuns } from './domain/state-runs';
 import type { PutShareGroupBody } from './queues.schemas';
@@ -89,8 +89,9 @@ export class ShareGroupsService implements OnModuleInit {
       this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
       const known = this.groups.get(row.name);
       if (!known) this.groups.set(row.name, await this.loadGroup(row));
-      else if (JSON.stringify(known.config) !== row.config) {
-        known.reconfigure(JSON.parse(row.config) as ShareGroupConfig);
+      else {
+        const config = storedShareGroupConfig(row.config);
+        if (JSON.stringify(known.config) !== JSON.stringify(config)) known.reconfigure(config);
       }
     }
   }
@@ -286,7 +287,7 @@ export class ShareGroupsService implements OnModuleInit {
     const group = new ShareGroup(
       row.id,
       row.name,
-      JSON.parse(row.config) as ShareGroupConfig,
+      storedShareGroupConfig(row.config),
       row.createdAtMs,
     );
     for (const stored of await this.storage.shares.load(row.id))

@@ -24,6 +24,7 @@ describe('ShareOwnership', () => {
   let woken: string[];
   let ownership: ShareOwnership;
   let tick: () => void;
+  let gain: (lease: OwnedLease) => Promise<void>;
   let syncs: Array<() => void>;
 
   const build = (clustered: boolean) => {
@@ -31,6 +32,7 @@ describe('ShareOwnership', () => {
       clustered,
       onChange: (l: (change: LeaseChange) => void) => (listener = l),
       onTick: (l: () => void) => (tick = l),
+      onGain: (work: (lease: OwnedLease) => Promise<void>) => (gain = work),
       serves: (_topicId: number, partition: number) => held.has(partition),
     };
     const group = { id: 9 } as ShareGroup;
@@ -71,9 +73,10 @@ describe('ShareOwnership', () => {
     build(true);
     held.add(0);
     listener({ kind: 'gained', lease: lease(0) });
+    const gained = gain(lease(0));
     expect(ownership.serves(1, 0)).toBe(false);
     loads[0]!.done();
-    await settle();
+    await gained;
     expect(ownership.serves(1, 0)).toBe(true);
     expect(woken).toContain('share:9');
   });
@@ -82,6 +85,7 @@ describe('ShareOwnership', () => {
     build(true);
     held.add(3);
     listener({ kind: 'gained', lease: lease(3) });
+    void gain(lease(3));
     loads[0]!.fail(new Error('database away'));
     await settle();
     expect(ownership.serves(1, 3)).toBe(false);

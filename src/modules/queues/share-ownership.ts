@@ -41,10 +41,10 @@ export class ShareOwnership {
       const key = partitionKeyOf(change.lease);
       this.retries.get(key)?.cancel();
       this.retries.delete(key);
-      if (change.kind === 'gained') void this.load(change.lease);
-      else this.loaded.delete(key);
+      if (change.kind === 'lost') this.loaded.delete(key);
       this.notify();
     });
+    this.runtime.onGain((lease) => this.load(lease));
     this.runtime.onTick(() => this.syncGroups());
   }
 

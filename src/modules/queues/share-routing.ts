@@ -40,6 +40,18 @@ export const receiveRouterProvider: Provider = {
           const got = await delivery.receive(group, { ...request, cancelled });
           return { records: got.records, count: got.delivered.length };
         },
+        settle: async (group, request) => {
+          const names = request.topics ?? groups.find(group)?.config.topics ?? [];
+          const unowned = names.some((name) => {
+            const topic = topics.find(name);
+            if (!topic) return false;
+            for (let p = 0; p < topic.partitions; p++) {
+              if (runtime.route(topic.id, p).kind === 'unowned') return true;
+            }
+            return false;
+          });
+          if (unowned) await runtime.refresh();
+        },
         remoteOwners: (group, request) => {
           const names = request.topics ?? groups.get(group).config.topics;
           const ids = names.flatMap((name) => topics.find(name)?.id ?? []);

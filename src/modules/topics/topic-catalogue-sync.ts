@@ -24,11 +24,9 @@ export class TopicCatalogueSync {
   ) {
     runtime.onTick(() => {
       this.sync();
-      this.refreshBounds();
+      void this.refreshBounds();
     });
-    runtime.onChange((change) => {
-      if (change.kind === 'gained') this.refreshBounds();
-    });
+    runtime.onGain(() => this.refreshBounds());
   }
 
   private sync(): void {
@@ -38,10 +36,12 @@ export class TopicCatalogueSync {
       .finally(() => (this.syncing = null));
   }
 
-  private refreshBounds(): void {
+  /** One read of every partition's bounds, shared by the gains of one tick. */
+  private refreshBounds(): Promise<void> {
     this.refreshing ??= Promise.resolve()
       .then(() => this.bounds.refreshAll())
       .catch((error: unknown) => this.logger.warn(`bounds refresh: ${String(error)}`))
       .finally(() => (this.refreshing = null));
+    return this.refreshing;
   }
 }

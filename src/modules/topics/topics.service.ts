@@ -151,9 +151,13 @@ export class TopicsService implements OnModuleInit {
    * deleted there are forgotten here as a deletion here would be (listeners included).
    */
   async syncFromStorage(): Promise<void> {
+    // Only topics known before the read can have been deleted elsewhere: one created here
+    // while the catalogue was being read is simply not in what was read.
+    const before = new Map(this.topics);
     const rows = await this.storage.catalogue.listTopics();
     const stored = new Map(rows.map((row) => [row.name, row]));
-    for (const [name, known] of [...this.topics]) {
+    for (const [name, known] of before) {
+      if (this.topics.get(name) !== known) continue;
       if (stored.get(name)?.id === known.id || this.changing.has(name)) continue;
       this.topics.delete(name);
       this.byId.delete(known.id);

@@ -55,6 +55,11 @@ export interface RecordPage {
   offsets: Float64Array;
   timestamps: Float64Array;
   sizes: Float64Array;
+  /**
+   * A hash of each record's key bytes (`keyHash`: equal keys hash equal), or NaN for a null
+   * key; what per-key ordering needs without decoding fragments.
+   */
+  keyHashes: Float64Array;
   /** `count + 1` boundaries into `wire`. */
   wireStarts: Uint32Array;
   wire: Buffer;

@@ -38,7 +38,7 @@ export abstract class Storage {
   }
 
   /**
-   * Fences every later write that touches a partition (appends, retention, share state) with
+   * Fences every later write that touches a partition's data (appends, share state) with
    * the lease `fence` answers, checked in the write's own transaction; null stops fencing. An
    * engine without leases (SQLite: one node) ignores it.
    */

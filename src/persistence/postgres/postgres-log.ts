@@ -40,8 +40,9 @@ const TRUNCATE = `
  * The log on PostgreSQL. Retention (`truncateHead`) deletes a primary-key range of the
  * partition's head in one statement and moves the log start under the partition row's lock;
  * the records table is tuned to be vacuumed often, so the freed space is reused by the tail.
- * Appends and retention are fenced by the partition's lease (`WriteFences`) in their
- * transaction.
+ * Appends are fenced by the partition's lease (`WriteFences`) in their transaction. Head
+ * truncation is not: it only moves the log start forward under the partition row's lock, so it
+ * is safe from any node (an operator's purge); retention runs on the owner.
  */
 export class PostgresLog implements LogStorage {
   constructor(
@@ -126,7 +127,6 @@ export class PostgresLog implements LogStorage {
     return afterCommit(
       this.report,
       this.runner.run(WorkMode.WRITE, async (client) => {
-        await this.fences.check(client, [{ topicId, partition }]);
         const locked = await client.query<BoundsColumns>(
           `SELECT topic_id, partition, log_start_offset, log_end_offset, bytes FROM partitions
          WHERE topic_id = $1 AND partition = $2 FOR NO KEY UPDATE`,

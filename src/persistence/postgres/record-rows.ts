@@ -1,4 +1,5 @@
 import { PoolClient } from 'pg';
+import { keyHash } from '../key-hash';
 import {
   MissingPartitionError,
   PartitionAppend,
@@ -15,11 +16,11 @@ interface LockedRow {
   bytes: number;
 }
 
-/** A row of a page query in array mode: offset, timestamp, size, fragment. */
-export type PageRow = [number, number, number, string];
+/** A row of a page query in array mode: offset, timestamp, size, fragment, key bytes. */
+export type PageRow = [number, number, number, string, Buffer | null];
 
 /** The columns a page query selects, in `PageRow` order. */
-export const PAGE_COLUMNS = 'record_offset, timestamp_ms, size, wire';
+export const PAGE_COLUMNS = 'record_offset, timestamp_ms, size, wire, key';
 
 const LOCK_ONE = `
   UPDATE partitions SET log_end_offset = log_end_offset + $3, bytes = bytes + $4
@@ -162,18 +163,20 @@ export function toRecordPage(rows: readonly PageRow[]): RecordPage {
   const offsets = new Float64Array(count);
   const timestamps = new Float64Array(count);
   const sizes = new Float64Array(count);
+  const keyHashes = new Float64Array(count);
   const wireStarts = new Uint32Array(count + 1);
   let total = 0;
   for (let i = 0; i < count; i++) {
-    const [offset, timestampMs, size, wire] = rows[i]!;
+    const [offset, timestampMs, size, wire, key] = rows[i]!;
     offsets[i] = offset;
     timestamps[i] = timestampMs;
     sizes[i] = size;
+    keyHashes[i] = keyHash(key);
     wireStarts[i] = total;
     total += Buffer.byteLength(wire);
   }
   wireStarts[count] = total;
   const wire = Buffer.allocUnsafe(total);
   for (let i = 0; i < count; i++) wire.write(rows[i]![3], wireStarts[i]!, 'utf8');
-  return { count, offsets, timestamps, sizes, wireStarts, wire };
+  return { count, offsets, timestamps, sizes, keyHashes, wireStarts, wire };
 }

@@ -65,6 +65,7 @@ export function pageTransferList(page: RecordPage): ArrayBuffer[] {
     page.offsets.buffer,
     page.timestamps.buffer,
     page.sizes.buffer,
+    page.keyHashes.buffer,
     page.wireStarts.buffer,
     page.wire.buffer,
   ];

@@ -10,6 +10,7 @@ import {
   type RecordPage,
   type RecordSummary,
 } from '../port/log-storage';
+import { keyHash } from '../key-hash';
 
 /** A record row as read: offset, time, size, then `wire` or the legacy columns. */
 type RecordRow = [
@@ -51,6 +52,7 @@ function toPage(rows: readonly RecordRow[]): RecordPage {
   const offsets = new Float64Array(count);
   const timestamps = new Float64Array(count);
   const sizes = new Float64Array(count);
+  const keyHashes = new Float64Array(count);
   const wireStarts = new Uint32Array(count + 1);
   const fragments = new Array<string>(count);
   let total = 0;
@@ -59,6 +61,7 @@ function toPage(rows: readonly RecordRow[]): RecordPage {
     offsets[i] = row[0];
     timestamps[i] = row[1];
     sizes[i] = row[2];
+    keyHashes[i] = keyHash(row[5]);
     const fragment = fragmentOf(row);
     fragments[i] = fragment;
     total += Buffer.byteLength(fragment);
@@ -66,7 +69,7 @@ function toPage(rows: readonly RecordRow[]): RecordPage {
   }
   const wire = Buffer.allocUnsafeSlow(total);
   for (let i = 0; i < count; i++) wire.write(fragments[i]!, wireStarts[i]!, 'utf8');
-  return { count, offsets, timestamps, sizes, wireStarts, wire };
+  return { count, offsets, timestamps, sizes, keyHashes, wireStarts, wire };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BackoffPolicy, NO_BACKOFF } from './backoff';
+import { Ordering } from './key-order';
 
 /** Where a share group starts on a partition it has never consumed. */
 export type StartFrom = 'earliest' | 'latest' | { timestampMs: number };
@@ -15,6 +16,8 @@ export interface ShareGroupConfig {
   startFrom: StartFrom;
   maxInFlightRecords: number;
   maxLockMs: number;
+  /** Per-key ordering (`none` for a group stored before the option existed). */
+  ordering: Ordering;
 }
 
 /** DESIGN §3 defaults. */
@@ -24,7 +27,14 @@ export const SHARE_GROUP_DEFAULTS = {
   startFrom: 'earliest' as StartFrom,
   maxInFlightRecords: 2000,
   maxLockMs: 12 * 3600_000,
+  ordering: Ordering.NONE as Ordering,
 } as const;
+
+/** A stored group's settings, with the defaults of options added since it was stored. */
+export function storedShareGroupConfig(json: string): ShareGroupConfig {
+  const stored = JSON.parse(json) as Omit<ShareGroupConfig, 'ordering'> & { ordering?: Ordering };
+  return { ...stored, ordering: stored.ordering ?? SHARE_GROUP_DEFAULTS.ordering };
+}
 
 export function toBackoffPolicy(backoffMs: ShareGroupConfig['backoffMs']): BackoffPolicy {
   if (backoffMs === null) return NO_BACKOFF;

@@ -1,5 +1,6 @@
 import { ShareGroupConfig, toBackoffPolicy } from './share-group-config';
-import { SharePartition, SharePartitionSettings } from './share-partition';
+import { SharePartition } from './share-partition';
+import { SharePartitionSettings } from './share-partition-types';
 
 /** The key of a share partition inside its group. */
 export const sharePartitionKey = (topicId: number, partition: number): string =>
@@ -45,6 +46,7 @@ export class ShareGroup {
       maxInFlightRecords: this.currentConfig.maxInFlightRecords,
       maxLockMs: this.currentConfig.maxLockMs,
       backoff: toBackoffPolicy(this.currentConfig.backoffMs),
+      ordering: this.currentConfig.ordering,
     };
   }
 

@@ -1,7 +1,8 @@
 import { NO_BACKOFF } from './backoff';
 import { Archival } from './in-flight-record';
 import { RecordState } from './record-state';
-import { SharePartition, SharePartitionSettings } from './share-partition';
+import { SharePartition } from './share-partition';
+import { SharePartitionSettings } from './share-partition-types';
 import { fromStateRuns } from './state-runs';
 
 const LOCK = 30_000;

@@ -1,140 +1,61 @@
 import { AttemptEnd, Archival, DeadLetterReason, InFlightRecord } from './in-flight-record';
-import { BackoffPolicy, backoffDelayMs } from './backoff';
-import { ExpiryHolds } from './expiry-holds';
-import { assertTransition, isTerminal, RecordState } from './record-state';
-import { StateRun, toStateRuns } from './state-runs';
-
-/** The group settings a share partition applies. */
-export interface SharePartitionSettings {
-  maxDeliveryCount: number;
-  maxInFlightRecords: number;
-  /** Cap on the total lock time of one delivery, renewals included. */
-  maxLockMs: number;
-  backoff: BackoffPolicy;
-}
-
-/** A share partition's durable state, as loaded from and written to the store. */
-export interface SharePartitionSnapshot {
-  /** SPSO: every offset below is done. */
-  startOffset: number;
-  /** Next offset never fetched; offsets in [startOffset, endOffset) all have a record. */
-  endOffset: number;
-  records: InFlightRecord[];
-}
-
-/** What changed since the last `takeChanges`, for the storage to write in one transaction. */
-export interface SharePartitionChanges {
-  startOffset: number;
-  endOffset: number;
-  /** The changed records (all at or above `startOffset`) as runs, in offset order. */
-  runs: StateRun[];
-  /** True when state below `startOffset`, or all state (`resetAll`), must be dropped. */
-  startMoved: boolean;
-  resetAll: boolean;
-}
-
-export type AckType = 'accept' | 'release' | 'reject' | 'renew';
-
-export interface AckRequest {
-  offset: number;
-  token: string;
-  type: AckType;
-  delayMs?: number;
-  lockDurationMs?: number;
-  error?: string;
-}
-
-export type AckFailure = 'LOCK_LOST' | 'MAX_LOCK_EXCEEDED';
-
-/**
- * One acknowledgement's result. `madeDeliverable`: a record became deliverable now or room
- * opened in the window (a record left it), so waiting receivers may get something.
- */
-export type AckOutcome =
-  | { ok: true; lockExpiresAtMs?: number; madeDeliverable: boolean }
-  | {
-      ok: false;
-      code: AckFailure;
-      message: string;
-      madeDeliverable: boolean;
-      /** The receipt named the current delivery but its lock had expired: that expiry was applied now. */
-      lockExpired: boolean;
-    };
-
-/** What ending attempts (expiry, a member leaving) did. */
-export interface AttemptEnds {
-  madeAvailable: InFlightRecord[];
-  archivals: Archival[];
-  /** Records whose release delay fell due (deliverable again). */
-  delayedDue: number;
-  /** Locks whose expiry ended their attempt (made available or archived). */
-  locksExpired: number;
-  /** A record became deliverable now or room opened in the window (see `AckOutcome`). */
-  madeDeliverable: boolean;
-}
-
-/** Counts of records in the window by state, plus what lag needs. */
-export interface SharePartitionCounts {
-  available: number;
-  acquired: number;
-  acknowledged: number;
-  archived: number;
-}
+import { backoffDelayMs } from './backoff';
+import { KeyLookup } from './keyed-window';
+import { RecordState } from './record-state';
+import type {
+  AckOutcome,
+  AckRequest,
+  AttemptEnds,
+  SharePartitionSettings,
+  SharePartitionSnapshot,
+} from './share-partition-types';
+import { TimedWindow } from './timed-window';
 
 /**
  * One share group's view of one partition (KIP-932's SharePartition, improved): per-record
- * states, acquisition locks, delivery counts, delayed releases and the start offset. Pure: time
- * comes in as `nowMs`, tokens from `issueToken`; changes accumulate until `takeChanges`.
+ * states, acquisition locks, delivery counts, delayed releases, the start offset and, with
+ * ordering `key`, the order of each key. Pure: time comes in as `nowMs`, tokens from
+ * `issueToken`; changes accumulate until `takeChanges`. Built in layers, one concept each:
+ * `RecordWindow` (states and offsets), `KeyedWindow` (keys), `TimedWindow` (deadlines); this
+ * class holds the rules.
  *
- * Invariants: `startOffset <= endOffset`; each offset in [startOffset, endOffset) is either in
- * `pending` (AVAILABLE or ACQUIRED, kept in offset order) or in `done` (terminal); the number of
- * pending records never exceeds `maxInFlightRecords` through new fetches.
+ * Invariants: `startOffset <= endOffset`; each offset in [startOffset, endOffset) is either
+ * pending (AVAILABLE or ACQUIRED, kept in offset order) or done (terminal); new fetches never
+ * take the pending records that do not wait on their key past `maxInFlightRecords`.
  */
-export class SharePartition {
-  private startOffset: number;
-  private endOffset: number;
-  private readonly pending = new Map<number, InFlightRecord>();
-  private readonly done = new Map<number, InFlightRecord>();
-  private readonly dirty = new Map<number, InFlightRecord>();
-  private startMoved = false;
-  private resetAll = false;
-  private skippedByRetention = 0;
-  private cachedDeadline: number | null | undefined;
-  private readonly holds = new ExpiryHolds();
-
+export class SharePartition extends TimedWindow {
   constructor(
     private settings: SharePartitionSettings,
     snapshot: SharePartitionSnapshot,
   ) {
-    this.startOffset = snapshot.startOffset;
-    this.endOffset = snapshot.endOffset;
-    const sorted = [...snapshot.records].sort((a, b) => a.offset - b.offset);
-    for (const record of sorted) {
-      if (record.offset < this.startOffset) continue;
-      (isTerminal(record.state) ? this.done : this.pending).set(record.offset, { ...record });
-    }
-  }
-
-  get start(): number {
-    return this.startOffset;
-  }
-
-  get end(): number {
-    return this.endOffset;
+    super(snapshot);
   }
 
   /** New group settings; parked expiries are retried at once (something changed). */
   updateSettings(settings: SharePartitionSettings): void {
     this.settings = settings;
-    this.holds.clear();
-    this.cachedDeadline = undefined;
+    this.deadlines.clear();
+  }
+
+  /** True when the group orders records by key (see `acquire`). */
+  get keyOrdered(): boolean {
+    return this.settings.ordering === 'key';
+  }
+
+  protected get maxInFlightRecords(): number {
+    return this.settings.maxInFlightRecords;
   }
 
   /**
    * Acquires up to `maxRecords` for `memberId`: first AVAILABLE records whose release delay is
-   * due, in offset order, then new offsets up to `logEndOffset` while the window has room.
-   * Each gets a lock until `nowMs + lockDurationMs`; all get one fresh token (one token per
-   * acquisition keeps them one state run; the offset keeps each receipt unique).
+   * due, then new offsets up to `logEndOffset` while the window has room. Each gets a lock until
+   * `nowMs + lockDurationMs`; all get one fresh token (one token per acquisition keeps them one
+   * state run; the offset keeps each receipt unique).
+   *
+   * With ordering `key`, only records that do not wait on their key are acquired (see
+   * `KeyOrder`), and new offsets are fetched only while `keyOf` knows their key (the shell reads
+   * them from the log; `learnKeys` first for the pending records); records waiting on their key
+   * are held beside the window (see `KeyedWindow`).
    */
   acquire(
     memberId: string,
@@ -144,45 +65,24 @@ export class SharePartition {
     nowMs: number,
     lockDurationMs: number,
     issueToken: () => string,
+    keyOf?: KeyLookup,
   ): InFlightRecord[] {
     this.skipTo(logStartOffset);
     const acquired: InFlightRecord[] = [];
     let token: string | undefined;
     const take = (record: InFlightRecord) => {
-      assertTransition(record.state, RecordState.ACQUIRED);
-      record.state = RecordState.ACQUIRED;
-      record.deliveryCount += 1;
-      record.memberId = memberId;
-      record.token = token ??= issueToken();
-      record.acquiredAtMs = nowMs;
-      record.lockExpiresAtMs = nowMs + lockDurationMs;
-      record.availableAtMs = null;
-      this.touch(record);
+      token ??= issueToken();
+      this.lock(record, memberId, token, nowMs, nowMs + lockDurationMs);
       acquired.push({ ...record });
     };
-    for (const record of this.pending.values()) {
+    for (const record of this.candidates()) {
       if (acquired.length >= maxRecords) break;
-      if (record.state === RecordState.AVAILABLE && (record.availableAtMs ?? 0) <= nowMs)
-        take(record);
+      if (isDue(record, nowMs)) take(record);
     }
-    while (
-      acquired.length < maxRecords &&
-      this.endOffset < logEndOffset &&
-      this.pending.size < this.settings.maxInFlightRecords
-    ) {
-      const record: InFlightRecord = {
-        offset: this.endOffset,
-        state: RecordState.AVAILABLE,
-        deliveryCount: 0,
-        memberId: null,
-        token: null,
-        acquiredAtMs: null,
-        lockExpiresAtMs: null,
-        availableAtMs: null,
-      };
-      this.pending.set(record.offset, record);
-      this.endOffset += 1;
-      take(record);
+    while (acquired.length < maxRecords) {
+      const record = this.fetchOne(logEndOffset, keyOf);
+      if (record === undefined) break;
+      if (record !== null) take(record);
     }
     return acquired;
   }
@@ -273,7 +173,7 @@ export class SharePartition {
    */
   expireLocks(nowMs: number): AttemptEnds {
     let delayedDue = 0;
-    for (const record of this.pending.values()) {
+    for (const record of this.deadlines.records()) {
       if (
         record.state === RecordState.AVAILABLE &&
         record.availableAtMs !== null &&
@@ -297,51 +197,6 @@ export class SharePartition {
     };
   }
 
-  /** Offsets whose deadline (lock end or release delay) is due at `nowMs` and not parked. */
-  dueOffsets(nowMs: number): number[] {
-    const due: number[] = [];
-    for (const r of this.pending.values()) {
-      const at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
-      if (at !== null && at <= nowMs && !this.isHeld(r, nowMs)) due.push(r.offset);
-    }
-    return due;
-  }
-
-  /**
-   * Parks the attempt end of the records at `offsets` until `untilMs`, after writing it failed:
-   * they stay as they are, `expireLocks` and acknowledgements leave them alone, and
-   * `nextDeadline` reports `untilMs` for them instead of their overdue deadline. Ends when the
-   * record moves on or the settings change. Returns the offsets parked for the first time in
-   * their current delivery (a retry that fails again is not new).
-   */
-  holdExpiry(offsets: readonly number[], untilMs: number): number[] {
-    const first: number[] = [];
-    for (const offset of offsets) {
-      const record = this.pending.get(offset);
-      if (record && this.holds.hold(offset, record.token, untilMs)) first.push(offset);
-    }
-    this.holds.prune((offset) => this.pending.get(offset)?.token);
-    this.cachedDeadline = undefined;
-    return first;
-  }
-
-  /** Its state now, as a new `SharePartition` would start from it (to undo a change not written). */
-  snapshot(): SharePartitionSnapshot {
-    return {
-      startOffset: this.startOffset,
-      endOffset: this.endOffset,
-      records: [...this.pending.values(), ...this.done.values()].map((r) => ({ ...r })),
-    };
-  }
-
-  /** Takes over the parked expiries of `previous` (this partition reloaded after a rollback). */
-  adoptHolds(previous: SharePartition): void {
-    for (const [offset, token, untilMs] of previous.holds.entries()) {
-      if (this.pending.get(offset)?.token === token) this.holds.hold(offset, token, untilMs);
-    }
-    this.cachedDeadline = undefined;
-  }
-
   /** Ends the attempts of every record `memberId` holds (its connection closed). */
   releaseMember(memberId: string, nowMs: number): AttemptEnds {
     return this.endAttempts((r) => r.memberId === memberId, AttemptEnd.MEMBER_LEFT, nowMs);
@@ -359,111 +214,20 @@ export class SharePartition {
     for (const { offset, token } of deliveries) {
       const record = this.pending.get(offset);
       if (!record || record.state !== RecordState.ACQUIRED || record.token !== token) continue;
-      assertTransition(record.state, RecordState.AVAILABLE);
-      record.state = RecordState.AVAILABLE;
       record.deliveryCount = Math.max(0, record.deliveryCount - 1);
-      record.memberId = null;
-      record.lockExpiresAtMs = null;
-      record.availableAtMs = null;
-      this.touch(record);
+      this.unlock(record, null);
       released.push({ ...record });
     }
     return released;
   }
 
-  /** Moves the start and end to `offset`, forgetting every in-flight record (a reset). */
-  resetTo(offset: number): void {
-    this.pending.clear();
-    this.done.clear();
-    this.dirty.clear();
-    this.startOffset = offset;
-    this.endOffset = offset;
-    this.resetAll = true;
-    this.holds.clear();
-    this.cachedDeadline = undefined;
-  }
-
-  /**
-   * The earliest time something here needs attention: a lock to expire, a delayed record to
-   * become deliverable, or a parked expiry to retry. Null when nothing is pending on time.
-   */
-  nextDeadline(): number | null {
-    if (this.cachedDeadline !== undefined) return this.cachedDeadline;
-    let deadline = Infinity;
-    for (const r of this.pending.values()) {
-      let at = r.state === RecordState.ACQUIRED ? r.lockExpiresAtMs : r.availableAtMs;
-      const heldUntil = this.holds.size > 0 ? this.holds.heldUntil(r.offset, r.token) : undefined;
-      if (at !== null && heldUntil !== undefined) at = Math.max(at, heldUntil);
-      if (at !== null && at < deadline) deadline = at;
-    }
-    this.cachedDeadline = deadline === Infinity ? null : deadline;
-    return this.cachedDeadline;
-  }
-
   /** True when a receive at `nowMs` could get something without a new produce. */
   hasDeliverable(nowMs: number, logEndOffset: number): boolean {
-    if (this.endOffset < logEndOffset && this.pending.size < this.settings.maxInFlightRecords)
-      return true;
-    for (const r of this.pending.values()) {
-      if (r.state === RecordState.AVAILABLE && (r.availableAtMs ?? 0) <= nowMs) return true;
-    }
+    if (this.end < logEndOffset && this.hasRoom()) return true;
+    // keys not known yet are learnt by the next acquisition
+    if (this.keyOrdered && !this.keysKnown()) return true;
+    for (const r of this.candidates()) if (isDue(r, nowMs)) return true;
     return false;
-  }
-
-  /** Counts in the window; never-fetched records up to `logEndOffset` count as available. */
-  counts(logEndOffset: number): SharePartitionCounts {
-    const counts = {
-      available: Math.max(0, logEndOffset - this.endOffset),
-      acquired: 0,
-      acknowledged: 0,
-      archived: 0,
-    };
-    for (const r of this.pending.values()) {
-      if (r.state === RecordState.ACQUIRED) counts.acquired += 1;
-      else counts.available += 1;
-    }
-    for (const r of this.done.values()) {
-      if (r.state === RecordState.ACKNOWLEDGED) counts.acknowledged += 1;
-      else counts.archived += 1;
-    }
-    return counts;
-  }
-
-  /** Records not yet done: `logEndOffset − SPSO − terminal records above SPSO`. */
-  lag(logEndOffset: number): number {
-    return Math.max(0, logEndOffset - this.startOffset - this.done.size);
-  }
-
-  /** The lowest offset that is AVAILABLE (fetched or not), or undefined. */
-  oldestAvailableOffset(logEndOffset: number): number | undefined {
-    for (const r of this.pending.values()) if (r.state === RecordState.AVAILABLE) return r.offset;
-    return this.endOffset < logEndOffset ? this.endOffset : undefined;
-  }
-
-  /** A copy of the record at `offset`, if it is in the window. */
-  record(offset: number): InFlightRecord | undefined {
-    const r = this.pending.get(offset) ?? this.done.get(offset);
-    return r ? { ...r } : undefined;
-  }
-
-  /** Offsets `memberId` holds now. */
-  heldBy(memberId: string): number[] {
-    return [...this.pending.values()].filter((r) => r.memberId === memberId).map((r) => r.offset);
-  }
-
-  /** Returns and clears what changed, as runs of contiguous offsets with the same state. */
-  takeChanges(): SharePartitionChanges {
-    const changes: SharePartitionChanges = {
-      startOffset: this.startOffset,
-      endOffset: this.endOffset,
-      runs: toStateRuns([...this.dirty.values()].filter((r) => r.offset >= this.startOffset)),
-      startMoved: this.startMoved,
-      resetAll: this.resetAll,
-    };
-    this.dirty.clear();
-    this.startMoved = false;
-    this.resetAll = false;
-    return changes;
   }
 
   private endAttempts(
@@ -478,7 +242,8 @@ export class SharePartition {
       locksExpired: 0,
       madeDeliverable: false,
     };
-    for (const record of [...this.pending.values()]) {
+    // every ACQUIRED record has a deadline (its lock)
+    for (const record of this.deadlines.records()) {
       if (record.state !== RecordState.ACQUIRED || !match(record)) continue;
       const available = this.endAttempt(record, how, nowMs, result.archivals);
       if (available) result.madeAvailable.push({ ...record });
@@ -495,12 +260,6 @@ export class SharePartition {
    */
   private deliverableAfter(record: InFlightRecord, madeAvailable: boolean): boolean {
     return !madeAvailable || record.availableAtMs === null;
-  }
-
-  private isHeld(record: InFlightRecord, nowMs: number): boolean {
-    if (this.holds.size === 0) return false;
-    const until = this.holds.heldUntil(record.offset, record.token);
-    return until !== undefined && until > nowMs;
   }
 
   /** Ends the current attempt: AVAILABLE (after a delay), or ARCHIVED on the last delivery. */
@@ -521,63 +280,13 @@ export class SharePartition {
       });
       return false;
     }
-    assertTransition(record.state, RecordState.AVAILABLE);
     const delay = delayMs ?? backoffDelayMs(this.settings.backoff, record.deliveryCount);
-    record.state = RecordState.AVAILABLE;
-    record.memberId = null;
-    record.lockExpiresAtMs = null;
-    record.availableAtMs = delay > 0 ? nowMs + delay : null;
-    this.touch(record);
+    this.unlock(record, delay > 0 ? nowMs + delay : null);
     return true;
   }
+}
 
-  private finish(record: InFlightRecord, state: RecordState): void {
-    assertTransition(record.state, state);
-    record.state = state;
-    record.memberId = null;
-    record.lockExpiresAtMs = null;
-    record.availableAtMs = null;
-    this.pending.delete(record.offset);
-    this.done.set(record.offset, record);
-    this.touch(record);
-  }
-
-  /** SPSO moves over contiguous terminal offsets; their rows are dropped. */
-  private advanceStart(): void {
-    while (this.startOffset < this.endOffset && this.done.has(this.startOffset)) {
-      this.done.delete(this.startOffset);
-      this.dirty.delete(this.startOffset);
-      this.startOffset += 1;
-      this.startMoved = true;
-    }
-  }
-
-  /** Records retention deleted before they were done, since the last call. */
-  takeSkippedByRetention(): number {
-    const skipped = this.skippedByRetention;
-    this.skippedByRetention = 0;
-    return skipped;
-  }
-
-  /** Retention moved the log start past the window: forget what is gone. */
-  private skipTo(logStartOffset: number): void {
-    if (this.startOffset >= logStartOffset) return;
-    this.skippedByRetention += Math.max(0, logStartOffset - this.endOffset);
-    for (const offset of [...this.pending.keys(), ...this.done.keys()]) {
-      if (offset >= logStartOffset) continue;
-      if (this.pending.has(offset)) this.skippedByRetention += 1;
-      this.pending.delete(offset);
-      this.done.delete(offset);
-      this.dirty.delete(offset);
-    }
-    this.startOffset = logStartOffset;
-    this.endOffset = Math.max(this.endOffset, logStartOffset);
-    this.startMoved = true;
-    this.cachedDeadline = undefined;
-  }
-
-  private touch(record: InFlightRecord): void {
-    this.dirty.set(record.offset, record);
-    this.cachedDeadline = undefined;
-  }
+/** AVAILABLE and past its release delay, if any. */
+function isDue(record: InFlightRecord, nowMs: number): boolean {
+  return record.state === RecordState.AVAILABLE && (record.availableAtMs ?? 0) <= nowMs;
 }
