@@ -5,6 +5,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { Clock } from './common/clock';
 import { ClusterModule } from './cluster/cluster.module';
+import { ClusterRuntimeModule } from './cluster/cluster-runtime.module';
 import { BrokerRuntime, CoreModule } from './common/core.module';
 import { BrokerExceptionFilter } from './common/http/broker-exception.filter';
 import { ValidationGuard } from './common/http/validation.guard';
@@ -31,6 +32,7 @@ export class AppModule {
         AuthModule,
         PersistenceModule,
         MetricsModule,
+        ClusterRuntimeModule,
         WsModule,
         TopicsModule,
         QueuesModule,

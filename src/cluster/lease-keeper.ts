@@ -53,6 +53,8 @@ export interface LeaseKeeperOptions {
   drain?: (lease: OwnedLease) => Promise<void>;
   /** Bound on `drain`. Default the lease period. Ms. */
   drainTimeoutMs?: number;
+  /** Called after each tick that reached the database, with how many leases it renewed. */
+  onTick?: (summary: { renewed: number }) => void;
   /** Failures of a tick or a release (the next tick tries again). */
   onError?: (error: unknown) => void;
 }
@@ -94,6 +96,17 @@ export class LeaseKeeper {
   /** Registers the node and starts ticking; resolves after the first tick. */
   async start(): Promise<void> {
     await this.registry.register(this.options.nodeId, this.options.url);
+    await this.runTick();
+  }
+
+  /**
+   * Runs a tick now (after the one in flight, if any), so that partitions that just appeared
+   * (a topic created here) are taken without waiting for the next period; resolves after it.
+   */
+  async tickNow(): Promise<void> {
+    if (this.ticking) await this.ticking;
+    if (this.closed) return;
+    this.tickTimer?.cancel();
     await this.runTick();
   }
 
@@ -182,6 +195,7 @@ export class LeaseKeeper {
     const acquireSentMs = this.clock.now();
     const granted = await this.store.acquire(nodeId, plan.acquire, leaseMs);
     for (const grant of granted) this.gain(grant, acquireSentMs);
+    this.options.onTick?.({ renewed: renewed.length });
   }
 
   private adoptRenewals(held: OwnedLease[], renewed: GrantedLease[], sentMs: number): void {

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../common/errors';
+import { PartitionOwnerUnavailableError } from '../common/errors';
 
 /** One partition of one topic. */
 export interface PartitionKey {
@@ -92,9 +92,8 @@ export interface OwnerDetails {
  * handed over, or was taken with a higher epoch). The write did not happen; retriable on the
  * owner. `owner` and `epoch` are the lease row's when it was read (null when unknown).
  */
-export class NotPartitionOwnerError extends Error {
+export class NotPartitionOwnerError extends PartitionOwnerUnavailableError {
   override readonly name = 'NotPartitionOwnerError';
-  readonly code = ErrorCode.NOT_PARTITION_OWNER;
 
   constructor(
     readonly topicId: number,
@@ -102,6 +101,24 @@ export class NotPartitionOwnerError extends Error {
     readonly current: OwnerDetails = { owner: null, epoch: null },
   ) {
     const who = current.owner === null ? '' : ` (owner ${current.owner}, epoch ${current.epoch})`;
-    super(`this node does not own partition ${partition} of topic ${topicId}${who}`);
+    super(`this node does not own partition ${partition} of topic ${topicId}${who}`, {
+      owner: current.owner,
+      url: null,
+      epoch: current.epoch,
+    });
   }
+}
+
+/**
+ * What a cluster over a shared database needs from the storage: the node registry and the
+ * lease table on a connection of their own (so that lease renewals never queue behind data
+ * writes), and the longest a frozen writer can hold a row lock, which the lease must exceed.
+ */
+export interface ClusterCoordination {
+  registry: NodeRegistry;
+  leases: LeaseStore;
+  /** The larger of the data connections' `lock_timeout` and idle-in-transaction timeout. Ms. */
+  maxLockHoldMs: number;
+  /** Ends the coordination connections. */
+  close(): Promise<void>;
 }

@@ -27,6 +27,7 @@ export const ErrorCode = {
   MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
   STALE_GENERATION: 'STALE_GENERATION',
   NOT_PARTITION_OWNER: 'NOT_PARTITION_OWNER',
+  STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   INVALID_SESSION_TIMEOUT: 'INVALID_SESSION_TIMEOUT',
   INVALID_RECEIPT: 'INVALID_RECEIPT',
   LOCK_LOST: 'LOCK_LOST',
@@ -65,5 +66,20 @@ export class BrokerError extends Error {
     return this.details === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/**
+ * A request for a partition could be served neither here nor at its owner (a takeover in
+ * progress, or the owner did not answer): `NOT_PARTITION_OWNER` with `details: { owner, url }`
+ * (null when unknown), retriable. Unlike a stream commit refused for a member that does not own
+ * a partition (409), it is answered 503: the request was right, the cluster was not ready.
+ */
+export class PartitionOwnerUnavailableError extends BrokerError {
+  constructor(
+    message: string,
+    details: { owner: string | null; url: string | null; [more: string]: unknown },
+  ) {
+    super(ErrorCode.NOT_PARTITION_OWNER, message, details);
   }
 }

@@ -27,6 +27,12 @@ const environmentSchema = securityEnvironmentSchema.extend({
   WEIR_NODE_ID: z.string().min(1).max(200).optional(),
   /** How other nodes and clients reach this node (default `http://<host>:<port>`). */
   WEIR_ADVERTISED_URL: z.url().optional(),
+  /**
+   * Partition lease of a node in a cluster over PostgreSQL (DESIGN §7): a node that stops
+   * renewing loses its partitions after about this long. Must exceed the adapter's lock and
+   * idle-in-transaction timeouts (checked when the cluster starts).
+   */
+  WEIR_LEASE_MS: integer(5000, 300, 600_000),
   /** Directory that holds the SQLite database (`weir.db`). */
   WEIR_DATA_DIR: z.string().min(1).default('./data'),
   /** `normal`: WAL with synchronous=NORMAL (survives a process crash); `full`: fsync per commit. */
@@ -111,6 +117,8 @@ export interface BrokerConfig extends SecurityConfig {
   nodeId: string;
   /** How peers and clients reach this node (`WEIR_ADVERTISED_URL`). */
   advertisedUrl: string;
+  /** Partition lease period in a cluster (`WEIR_LEASE_MS`). Ms. */
+  leaseMs: number;
   dataDir: string;
   storageSync: 'normal' | 'full';
   /** The storage engine (`WEIR_STORAGE`). */
@@ -176,6 +184,7 @@ export function loadBrokerConfig(env: Record<string, string | undefined>): Broke
     advertisedUrl:
       e.WEIR_ADVERTISED_URL ??
       `${e.WEIR_TLS_CERT_FILE ? 'https' : 'http'}://${e.WEIR_HTTP_HOST === '0.0.0.0' ? hostname() : e.WEIR_HTTP_HOST}:${e.WEIR_HTTP_PORT}`,
+    leaseMs: e.WEIR_LEASE_MS,
     dataDir: e.WEIR_DATA_DIR,
     storageSync: e.WEIR_STORAGE_SYNC,
     storage: e.WEIR_STORAGE,

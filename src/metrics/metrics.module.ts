@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { BrokerMetrics } from './broker-metrics';
+import { ClusterMetrics } from './cluster-metrics';
 import { MetricsController } from './metrics.controller';
 import { DeadLetterMetrics } from './dead-letter-metrics';
 import { ShareGroupMetrics } from './share-group-metrics';
@@ -19,7 +20,12 @@ import { ShareGroupMetrics } from './share-group-metrics';
       inject: [BrokerMetrics],
       useFactory: (broker: BrokerMetrics) => new ShareGroupMetrics(broker),
     },
+    {
+      provide: ClusterMetrics,
+      inject: [BrokerMetrics],
+      useFactory: (broker: BrokerMetrics) => new ClusterMetrics(broker),
+    },
   ],
-  exports: [BrokerMetrics, ShareGroupMetrics, DeadLetterMetrics],
+  exports: [BrokerMetrics, ShareGroupMetrics, DeadLetterMetrics, ClusterMetrics],
 })
 export class MetricsModule {}

@@ -29,7 +29,9 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   GROUP_NOT_EMPTY: 'the group still has members',
   MEMBER_NOT_FOUND: 'unknown member (it left, or its session expired): join again',
   STALE_GENERATION: 'a generation the member cannot commit with',
-  NOT_PARTITION_OWNER: 'the member does not own the partition',
+  NOT_PARTITION_OWNER:
+    'the member does not own the partition (409); in a cluster, no node could serve the partition now (503, retriable, `details: { owner, url }`)',
+  STORAGE_UNAVAILABLE: 'the database (PostgreSQL) cannot be reached now (503, retriable)',
   INVALID_SESSION_TIMEOUT: 'sessionTimeoutMs outside its range',
   INVALID_RECEIPT: 'not a receipt, or a receipt of another group',
   LOCK_LOST: 'the receipt does not name the current delivery, or its lock expired',

@@ -47,6 +47,14 @@ export class PartitionBoundsMirror {
     return this.partitionState(topicId, partition);
   }
 
+  /**
+   * Reads every partition's bounds from storage again and adopts them (what other nodes of a
+   * cluster appended, topics they created); never moves a partition back.
+   */
+  async refreshAll(): Promise<void> {
+    for (const bounds of await this.storage.log.bounds()) this.adopt(bounds);
+  }
+
   private apply(change: BoundsChange): void {
     for (const topicId of change.deletedTopicIds) {
       this.deletedTopicIds.add(topicId);

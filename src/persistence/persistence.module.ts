@@ -4,6 +4,7 @@ import { BROKER_CONFIG, ENGINE_WORKER } from '../common/core.module';
 import { BrokerConfig } from '../config/broker-config';
 import { PartitionBoundsMirror } from './partition-bounds-mirror';
 import { Storage } from './port/storage';
+import { timeoutsForLease } from './postgres/postgres-options';
 import { PostgresStorage } from './postgres/postgres-storage';
 import { EngineWorkerSource, SqliteStorage } from './sqlite/sqlite-storage';
 
@@ -18,7 +19,11 @@ function openStorage(
   config: BrokerConfig,
   worker: EngineWorkerSource | undefined,
 ): Promise<Storage> {
-  if (config.storage === 'postgres') return PostgresStorage.open({ urls: config.postgresUrls });
+  if (config.storage === 'postgres') {
+    // Lock and idle-in-transaction timeouts well within the lease, so a frozen node's open
+    // transaction never holds a takeover back (DESIGN §7).
+    return PostgresStorage.open({ urls: config.postgresUrls, ...timeoutsForLease(config.leaseMs) });
+  }
   return SqliteStorage.open({
     file: databaseFile(config.dataDir),
     sync: config.storageSync,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import request from 'supertest';
 import { useBroker } from '../support/broker-fixture';
 
@@ -26,5 +27,19 @@ describe('GET /cluster on SQLite', () => {
         { topic: 'orders', partition: 2, owner: 'node-a', epoch: 0 },
       ],
     });
+  });
+});
+
+describe('GET /cluster on SQLite with the defaults on a port picked at start', () => {
+  const fixture = useBroker({});
+
+  it('names the node after the real port and advertises the URL it listens on', async () => {
+    const { url } = fixture.broker;
+    const port = new URL(url).port;
+    const view = (await request(url).get('/cluster').expect(200)).body;
+    expect(view.nodeId).toBe(`${hostname()}-${port}`);
+    expect(view.nodes).toEqual([
+      expect.objectContaining({ nodeId: `${hostname()}-${port}`, url: `http://127.0.0.1:${port}` }),
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { BrokerError, ErrorBody, ErrorCode } from '../errors';
-import { ERROR_STATUS } from './error-status';
+import { statusOf } from './error-status';
 
 /** Codes for the HTTP errors that the framework raises before a handler runs. */
 const FRAMEWORK_CODES: Partial<Record<number, ErrorCode>> = {
@@ -42,6 +42,6 @@ export class BrokerExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(exception, this.logger);
-    void reply.status(ERROR_STATUS[body.code]).send({ error: body });
+    void reply.status(statusOf(exception, body.code)).send({ error: body });
   }
 }

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { ErrorCode } from '../errors';
+import { ErrorCode, PartitionOwnerUnavailableError } from '../errors';
 
 /** Not in Nest's `HttpStatus`: the request line and headers pass Node's limit (RFC 6585). */
 const REQUEST_HEADER_FIELDS_TOO_LARGE = 431 as HttpStatus;
@@ -30,6 +30,7 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   MEMBER_NOT_FOUND: HttpStatus.NOT_FOUND,
   STALE_GENERATION: HttpStatus.CONFLICT,
   NOT_PARTITION_OWNER: HttpStatus.CONFLICT,
+  STORAGE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
   INVALID_SESSION_TIMEOUT: HttpStatus.UNPROCESSABLE_ENTITY,
   INVALID_RECEIPT: HttpStatus.BAD_REQUEST,
   LOCK_LOST: HttpStatus.CONFLICT,
@@ -44,3 +45,9 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   SHUTTING_DOWN: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
+
+/** The status of a thrown error's body: its code's, except for a cluster that is not ready. */
+export function statusOf(error: unknown, code: ErrorCode): HttpStatus {
+  if (error instanceof PartitionOwnerUnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
+  return ERROR_STATUS[code];
+}

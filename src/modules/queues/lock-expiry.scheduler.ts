@@ -12,6 +12,7 @@ import { SharePartition } from './domain/share-partition';
 import { AttemptEnds, SharePartitionSnapshot } from './domain/share-partition-types';
 import { ShareGroup } from './domain/share-group';
 import { ShareGroupsService } from './share-groups.service';
+import { ShareOwnership } from './share-ownership';
 import { SharePartitionWriter } from './share-partition-writer';
 import { AfterCommit, noEffects, ShareSettlement } from './share-settlement';
 
@@ -41,12 +42,14 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
     @Inject(SharePartitionWriter) private readonly writer: SharePartitionWriter,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(ShareOwnership) private readonly ownership: ShareOwnership,
   ) {
     this.timer = new DeadlineTimer(
       clock,
       () => this.nextDeadline() ?? undefined,
       () => void this.processDeadlines(),
     );
+    this.ownership.onChange(() => this.timer.poke());
   }
 
   /** Locks that expired while the broker was down expire now, before anyone receives. */
@@ -124,6 +127,7 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
       for (const { topicId, partition, state } of [...group.partitions.values()]) {
         const deadline = state.nextDeadline();
         if (deadline === null || deadline > now) continue;
+        if (!this.ownership.serves(topicId, partition)) continue;
         runs.push(
           this.writer
             .exclusive(group, [{ topicId, partition }], async () => {
@@ -179,11 +183,15 @@ export class LockExpiryScheduler implements OnApplicationBootstrap, BeforeApplic
     this.metrics.expiryFailed(group.name, topic, offsets.length);
   }
 
+  /** The earliest deadline of the share partitions this node serves. */
   private nextDeadline(): number | null {
     let earliest: number | null = null;
     for (const group of this.groups.all()) {
-      const d = group.nextDeadline();
-      if (d !== null && (earliest === null || d < earliest)) earliest = d;
+      for (const { topicId, partition, state } of group.partitions.values()) {
+        const d = state.nextDeadline();
+        if (d === null || (earliest !== null && d >= earliest)) continue;
+        if (this.ownership.serves(topicId, partition)) earliest = d;
+      }
     }
     return earliest;
   }

@@ -4,12 +4,16 @@ import {
   Delete,
   Get,
   Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
   Post,
   Put,
 } from '@nestjs/common';
+import { AckRouter, RoutedAckResult } from '../../cluster/ack-router';
+import { FORWARDED_HEADER } from '../../cluster/peer-client';
+import { ReceiveRouter } from '../../cluster/receive-router';
 import { withRecords } from '../../common/record-wire';
 import { ErrorCode } from '../../common/errors';
 import { Route } from '../../common/http/route-spec';
@@ -46,6 +50,8 @@ export class QueuesController {
     @Inject(QueuesService) private readonly queues: QueuesService,
     @Inject(ShareDeliveryService) private readonly delivery: ShareDeliveryService,
     @Inject(ShareAckService) private readonly acks: ShareAckService,
+    @Inject(ReceiveRouter) private readonly receiveRouter: ReceiveRouter,
+    @Inject(AckRouter) private readonly ackRouter: AckRouter,
   ) {}
 
   @Permit(Action.MANAGE, groupParam())
@@ -87,8 +93,17 @@ export class QueuesController {
     response: receiveResultSchema,
   })
   @Header('content-type', 'application/json; charset=utf-8')
-  async receive(@Param('group') group: string, @Body() body: ReceiveBody): Promise<Buffer> {
-    const delivery = await this.delivery.receive(group, body);
+  async receive(
+    @Param('group') group: string,
+    @Body() body: ReceiveBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<Buffer> {
+    // A receive forwarded by another node acquires from what this node owns, nothing more.
+    const delivery =
+      forwardedBy !== undefined
+        ? await this.delivery.receive(group, body)
+        : await this.receiveRouter.receive(group, body, { authorization });
     return withRecords({ memberId: delivery.memberId }, delivery.records);
   }
 
@@ -108,8 +123,13 @@ export class QueuesController {
   async acknowledge(
     @Param('group') group: string,
     @Body() body: AcksBody,
-  ): Promise<{ results: AckResult[] }> {
-    return { results: await this.acks.acknowledge(group, body.acks) };
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<{ results: Array<AckResult | RoutedAckResult> }> {
+    if (forwardedBy !== undefined) {
+      return { results: await this.acks.acknowledge(group, body.acks) };
+    }
+    return { results: await this.ackRouter.acknowledge(group, body.acks, { authorization }) };
   }
 
   @AnyToken()

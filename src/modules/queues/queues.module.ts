@@ -9,8 +9,10 @@ import { ShareAcquirer } from './share-acquirer';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
 import { ShareKeyReader } from './share-key-reader';
+import { ShareOwnership } from './share-ownership';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
+import { ackRouterProvider, receiveRouterProvider } from './share-routing';
 import { ShareSettlement } from './share-settlement';
 
 /** Share groups: queue semantics on the log (DESIGN §3). */
@@ -19,6 +21,7 @@ import { ShareSettlement } from './share-settlement';
   controllers: [QueuesController],
   providers: [
     ShareGroupsService,
+    ShareOwnership,
     ShareSettlement,
     SharePartitionWriter,
     LockExpiryScheduler,
@@ -26,6 +29,8 @@ import { ShareSettlement } from './share-settlement';
     ShareAcquirer,
     ShareDeliveryService,
     ShareAckService,
+    receiveRouterProvider,
+    ackRouterProvider,
     QueuesService,
     QueuesGateway,
   ],

@@ -13,6 +13,7 @@ import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { PartitionDelivery, ShareAcquirer } from './share-acquirer';
 import { DeliveredRef, ShareDelivery } from './share-delivery.types';
 import { ShareGroupsService } from './share-groups.service';
+import { ShareOwnership } from './share-ownership';
 import { SharePartitionRef, SharePartitionWriter } from './share-partition-writer';
 import { AfterCommit, noEffects, shareGroupKey, ShareSettlement } from './share-settlement';
 
@@ -57,6 +58,7 @@ export class ShareDeliveryService {
     @Inject(LockExpiryScheduler) private readonly scheduler: LockExpiryScheduler,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(ShareOwnership) private readonly ownership: ShareOwnership,
   ) {}
 
   /** Tells the lock-expiry scheduler that deadlines may have changed. */
@@ -196,6 +198,8 @@ export class ShareDeliveryService {
     let count = 0;
     for (let i = 0; i < slots.length && count < maxRecords && !group.deleted; i++) {
       const [topic, partition] = slots[(first + i) % slots.length]!;
+      // In a cluster, another node serves the share partitions of what it owns.
+      if (!this.ownership.serves(topic.id, partition)) continue;
       // A partition with an operation in flight is waited for: what it writes may deliver.
       const busy = this.writer.busy(group, { topicId: topic.id, partition });
       if (!busy && !this.acquirer.deliverable(group, topic, partition)) continue;

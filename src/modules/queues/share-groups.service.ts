@@ -5,11 +5,14 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
 import { ShareGroupMetrics } from '../../metrics/share-group-metrics';
-import type { InitialSharePartition } from '../../persistence/port/catalogue-storage';
+import {
+  NameTakenError,
+  type InitialSharePartition,
+} from '../../persistence/port/catalogue-storage';
 import type { StoredSharePartition } from '../../persistence/port/share-storage';
 import { Storage } from '../../persistence/port/storage';
 import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
-import type { TopicRow } from '../../persistence/port/rows';
+import type { ShareGroupRow, TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { deadLetterTopicFor, StartFrom, storedShareGroupConfig } from './domain/share-group-config';
@@ -49,15 +52,7 @@ export class ShareGroupsService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     for (const row of await this.storage.catalogue.listShareGroups()) {
-      const group = new ShareGroup(
-        row.id,
-        row.name,
-        storedShareGroupConfig(row.config),
-        row.createdAtMs,
-      );
-      for (const stored of await this.storage.shares.load(row.id))
-        group.set(stored.topicId, stored.partition, this.fromStored(group, stored));
-      this.groups.set(row.name, group);
+      this.groups.set(row.name, await this.loadGroup(row));
       this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
     }
     // Deleted groups' ids count too: their receipts answer LOCK_LOST after a restart.
@@ -69,6 +64,36 @@ export class ShareGroupsService implements OnModuleInit {
     this.topics.onDeleted((topic) => {
       for (const group of this.groups.values()) group.forgetTopic(topic.id);
     });
+  }
+
+  /**
+   * Adopts what other nodes sharing the storage changed (a cluster): groups created there are
+   * loaded with their state, changed settings are taken, groups deleted there are marked
+   * deleted here. Runs in turn with this node's own changes.
+   */
+  syncFromStorage(): Promise<void> {
+    return this.oneAtATime(() => this.syncNow());
+  }
+
+  /** `syncFromStorage`, for a caller already in turn. */
+  private async syncNow(): Promise<void> {
+    const rows = await this.storage.catalogue.listShareGroups();
+    const stored = new Map(rows.map((row) => [row.name, row]));
+    for (const [name, group] of this.groups) {
+      if (stored.get(name)?.id === group.id) continue;
+      this.groups.delete(name);
+      group.markDeleted();
+      this.metrics.groupDeleted(name);
+    }
+    for (const row of rows) {
+      this.lastIssuedId = Math.max(this.lastIssuedId, row.id);
+      const known = this.groups.get(row.name);
+      if (!known) this.groups.set(row.name, await this.loadGroup(row));
+      else {
+        const config = storedShareGroupConfig(row.config);
+        if (JSON.stringify(known.config) !== JSON.stringify(config)) known.reconfigure(config);
+      }
+    }
   }
 
   all(): ShareGroup[] {
@@ -104,7 +129,7 @@ export class ShareGroupsService implements OnModuleInit {
     return this.oneAtATime(() => this.putNow(name, body));
   }
 
-  private async putNow(name: string, body: PutShareGroupBody): Promise<ShareGroup> {
+  private async putNow(name: string, body: PutShareGroupBody, synced = false): Promise<ShareGroup> {
     const existing = this.groups.get(name);
     const config = mergeShareGroupConfig(name, body, existing?.config, this.config);
     const topicRows: TopicRow[] = [];
@@ -123,12 +148,20 @@ export class ShareGroupsService implements OnModuleInit {
     }
     const now = this.clock.now();
     const initial = await this.initialPartitions(undefined, topicRows, config.startFrom);
-    const row = await this.storage.catalogue.createShareGroup(
-      name,
-      JSON.stringify(config),
-      now,
-      initial,
-    );
+    let row: ShareGroupRow;
+    try {
+      row = await this.storage.catalogue.createShareGroup(
+        name,
+        JSON.stringify(config),
+        now,
+        initial,
+      );
+    } catch (error) {
+      // Created meanwhile by another node sharing the storage: adopt it, then change it.
+      if (!(error instanceof NameTakenError) || synced) throw error;
+      await this.syncNow();
+      return this.putNow(name, body, true);
+    }
     const group = new ShareGroup(row.id, name, config, now);
     this.adopt(group, initial);
     this.groups.set(name, group);
@@ -199,14 +232,20 @@ export class ShareGroupsService implements OnModuleInit {
     group: ShareGroup,
     refs: ReadonlyArray<{ topicId: number; partition: number }>,
   ): Promise<void> {
-    if (group.deleted || refs.length === 0) return;
-    let stored: StoredSharePartition[];
     try {
-      stored = await this.storage.shares.load(group.id);
+      await this.reloadOrFail(group, refs);
     } catch (error) {
       this.logger.error(`reloading share group '${group.name}' failed: ${String(error)}`);
-      return;
     }
+  }
+
+  /** `reload` that rejects when the state cannot be read (a partition gained in a cluster). */
+  async reloadOrFail(
+    group: ShareGroup,
+    refs: ReadonlyArray<{ topicId: number; partition: number }>,
+  ): Promise<void> {
+    if (group.deleted || refs.length === 0) return;
+    const stored: StoredSharePartition[] = await this.storage.shares.load(group.id);
     for (const { topicId, partition } of refs) {
       const previous = group.get(topicId, partition);
       const row = stored.find((p) => p.topicId === topicId && p.partition === partition);
@@ -242,6 +281,18 @@ export class ShareGroupsService implements OnModuleInit {
       endOffset: start,
       records: [],
     });
+  }
+
+  private async loadGroup(row: ShareGroupRow): Promise<ShareGroup> {
+    const group = new ShareGroup(
+      row.id,
+      row.name,
+      storedShareGroupConfig(row.config),
+      row.createdAtMs,
+    );
+    for (const stored of await this.storage.shares.load(row.id))
+      group.set(stored.topicId, stored.partition, this.fromStored(group, stored));
+    return group;
   }
 
   private fromStored(group: ShareGroup, stored: StoredSharePartition): SharePartition {

@@ -100,6 +100,29 @@ export class RecordLogService implements BeforeApplicationShutdown {
   }
 
   /**
+   * Validates a produce request and picks each record's partition as `produce` would (creating
+   * the topic when auto-creation is on), without appending: a cluster splits the request by the
+   * partitions' owners and sends each part with explicit partitions.
+   */
+  async assignPartitions(
+    topicName: string,
+    inputs: readonly RecordInput[],
+  ): Promise<{ topic: TopicRow; partitions: number[] }> {
+    if (inputs.length > this.config.maxBatchRecords) {
+      throw new BrokerError(
+        ErrorCode.BATCH_TOO_LARGE,
+        `A produce request may hold at most ${this.config.maxBatchRecords} records, got ${inputs.length}`,
+      );
+    }
+    const topic = await this.topics.getOrCreate(topicName);
+    const partitions = new Array<number>(inputs.length);
+    for (const [partition, group] of this.encodeBatch(topic, inputs)) {
+      for (const index of group.indexes) partitions[index] = partition;
+    }
+    return { topic, partitions };
+  }
+
+  /**
    * Reads up to `maxRecords` from `offset` (default: the log start). When there is nothing at
    * `offset` yet, waits up to `waitMs` for a produce to it. Below the log start or beyond the
    * log end: `OFFSET_OUT_OF_RANGE`.

@@ -1,3 +1,4 @@
+import { ClusterRuntime } from '../../cluster/cluster-runtime';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Clock, ScheduledTimer } from '../../common/clock';
 import { BROKER_CONFIG } from '../../common/core.module';
@@ -31,6 +32,7 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
+    @Inject(ClusterRuntime) private readonly cluster: ClusterRuntime,
   ) {}
 
   onModuleInit(): void {
@@ -59,6 +61,8 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
     for (const topic of this.topics.list()) {
       if (topic.config.retentionMs < 0 && topic.config.retentionBytes < 0) continue;
       for (let partition = 0; partition < topic.partitions; partition++) {
+        // In a cluster, each partition's owner trims it (the write is fenced by its lease).
+        if (!this.cluster.serves(topic.id, partition)) continue;
         deleted += await this.cleanPartition(topic, partition);
       }
     }

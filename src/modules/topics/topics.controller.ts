@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -13,6 +14,9 @@ import {
 } from '@nestjs/common';
 import { ErrorCode } from '../../common/errors';
 import { Route } from '../../common/http/route-spec';
+import { FORWARDED_HEADER } from '../../cluster/peer-client';
+import { ProduceRouter } from '../../cluster/produce-router';
+import { ReadRouter } from '../../cluster/read-router';
 import { RecordLogService } from './record-log.service';
 import type { RecordPosition } from './record-log.service';
 import type {
@@ -43,6 +47,8 @@ export class TopicsController {
   constructor(
     @Inject(TopicsService) private readonly topics: TopicsService,
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
+    @Inject(ProduceRouter) private readonly produceRouter: ProduceRouter,
+    @Inject(ReadRouter) private readonly readRouter: ReadRouter,
   ) {}
 
   @Permit(Action.MANAGE, topicInBody('name'))
@@ -147,8 +153,14 @@ export class TopicsController {
   async produce(
     @Param('topic') topic: string,
     @Body() body: ProduceBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
   ): Promise<{ offsets: RecordPosition[] }> {
-    return { offsets: await this.recordLog.produce(topic, body.records) };
+    // A part forwarded by another node is appended here or refused, never forwarded again.
+    if (forwardedBy !== undefined) {
+      return { offsets: await this.recordLog.produce(topic, body.records) };
+    }
+    return { offsets: await this.produceRouter.produce(topic, body.records, { authorization }) };
   }
 
   @Permit(Action.READ, topicParam())
@@ -170,13 +182,18 @@ export class TopicsController {
   read(
     @Param() params: { topic: string; partition: number },
     @Query() query: ReadQuery,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
   ): Promise<Buffer> {
-    return this.recordLog.readServed(
-      params.topic,
-      params.partition,
-      query.offset,
-      query.maxRecords,
-      query.waitMs,
+    const { topic, partition } = params;
+    const { offset, maxRecords, waitMs } = query;
+    if (forwardedBy !== undefined || !this.readRouter.clustered) {
+      return this.recordLog.readServed(topic, partition, offset, maxRecords, waitMs);
+    }
+    const topicId = this.topics.get(topic).id;
+    return this.readRouter.read(
+      { topic, topicId, partition, offset, maxRecords, waitMs },
+      { authorization },
     );
   }
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { LogWaiters } from './log-waiters';
+import { TopicCatalogueSync } from './topic-catalogue-sync';
+import { produceRouterProvider, readRouterProvider } from './topic-routing';
 import { RecordLogService } from './record-log.service';
 import { RetentionService } from './retention.service';
 import { TopicsController } from './topics.controller';
@@ -13,6 +15,9 @@ import { TopicsService } from './topics.service';
     { provide: LogWaiters, inject: [Clock], useFactory: (clock: Clock) => new LogWaiters(clock) },
     TopicsService,
     RecordLogService,
+    produceRouterProvider,
+    readRouterProvider,
+    TopicCatalogueSync,
     RetentionService,
     TopicsGateway,
   ],

@@ -146,6 +146,40 @@ export class TopicsService implements OnModuleInit {
   }
 
   /**
+   * Adopts what other nodes sharing the storage changed in the catalogue (a cluster): topics
+   * created or changed there are remembered, with their partitions' bounds read again; topics
+   * deleted there are forgotten here as a deletion here would be (listeners included).
+   */
+  async syncFromStorage(): Promise<void> {
+    // Only topics known before the read can have been deleted elsewhere: one created here
+    // while the catalogue was being read is simply not in what was read.
+    const before = new Map(this.topics);
+    const rows = await this.storage.catalogue.listTopics();
+    const stored = new Map(rows.map((row) => [row.name, row]));
+    for (const [name, known] of before) {
+      if (this.topics.get(name) !== known) continue;
+      if (stored.get(name)?.id === known.id || this.changing.has(name)) continue;
+      this.topics.delete(name);
+      this.byId.delete(known.id);
+      this.metrics.topicDeleted(name);
+      for (const listener of this.deletedListeners) listener(known);
+    }
+    let changed = false;
+    for (const row of rows) {
+      const known = this.topics.get(row.name);
+      if (this.changing.has(row.name)) continue;
+      const same =
+        known?.id === row.id &&
+        known.partitions === row.partitions &&
+        JSON.stringify(known.config) === JSON.stringify(row.config);
+      if (same) continue;
+      this.remember(row);
+      changed = true;
+    }
+    if (changed) await this.bounds.refreshAll();
+  }
+
+  /**
    * Runs `listener` after a topic's deletion committed, so that modules drop what they keep in
    * memory about it (the store already deleted their rows with the topic's).
    */

@@ -1,8 +1,10 @@
+import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { CatalogueStorage } from './catalogue-storage';
 import type { DeadLetterStorage } from './dead-letter-storage';
 import type { BoundsChange, LogStorage } from './log-storage';
 import type { OffsetStorage } from './offset-storage';
 import type { ShareStorage } from './share-storage';
+import type { WriteFence } from './write-fence';
 
 /**
  * The storage port: everything the broker keeps, behind narrow asynchronous operations, each
@@ -33,6 +35,23 @@ export abstract class Storage {
   protected reportBounds(change: BoundsChange): void {
     if (change.bounds.length === 0 && change.deletedTopicIds.length === 0) return;
     for (const listener of this.boundsListeners) listener(change);
+  }
+
+  /**
+   * Fences every later write that touches a partition's data (appends, share state) with
+   * the lease `fence` answers, checked in the write's own transaction; null stops fencing. An
+   * engine without leases (SQLite: one node) ignores it.
+   */
+  setWriteFence(fence: WriteFence | null): void {
+    void fence;
+  }
+
+  /**
+   * Opens the node registry and the lease table of a cluster of nodes sharing this storage, on
+   * connections of their own; null for an engine that one node owns alone (SQLite).
+   */
+  openCoordination(): Promise<ClusterCoordination> | null {
+    return null;
   }
 
   /** Proves the storage can be written now (readiness). */

@@ -4,6 +4,8 @@
  * failure to reach a writable primary becomes a `StorageUnavailableError`.
  */
 
+import { BrokerError, ErrorCode } from '../../common/errors';
+
 /** The codes of errors this adapter raises itself. */
 export const StorageErrorCode = {
   UNAVAILABLE: 'STORAGE_UNAVAILABLE',
@@ -16,16 +18,21 @@ export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErr
  * `lockTimeoutMs`, or the server is shutting down. Retriable. `outcomeUnknown` is true when the
  * connection broke after COMMIT was sent: the write may or may not have committed.
  */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends BrokerError {
   override readonly name = 'StorageUnavailableError';
-  readonly code = StorageErrorCode.UNAVAILABLE;
 
   constructor(
     message: string,
     readonly outcomeUnknown = false,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // Answered 503 STORAGE_UNAVAILABLE (API.md "Cluster"): retriable.
+    super(
+      ErrorCode.STORAGE_UNAVAILABLE,
+      `The database cannot be reached now (${message}); retry shortly`,
+      outcomeUnknown ? { outcomeUnknown } : undefined,
+    );
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 

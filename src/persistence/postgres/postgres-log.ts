@@ -7,6 +7,7 @@ import {
   RecordSummary,
 } from '../port/log-storage';
 import { afterCommit, BoundsColumns, BoundsReport, NO_REPORT, toBounds } from './bounds-report';
+import { WriteFences } from './lease-fence';
 import { appendBatches, PAGE_COLUMNS, PageRow, toRecordPage } from './record-rows';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 
@@ -39,17 +40,22 @@ const TRUNCATE = `
  * The log on PostgreSQL. Retention (`truncateHead`) deletes a primary-key range of the
  * partition's head in one statement and moves the log start under the partition row's lock;
  * the records table is tuned to be vacuumed often, so the freed space is reused by the tail.
+ * Appends are fenced by the partition's lease (`WriteFences`) in their transaction. Head
+ * truncation is not: it only moves the log start forward under the partition row's lock, so it
+ * is safe from any node (an operator's purge); retention runs on the owner.
  */
 export class PostgresLog implements LogStorage {
   constructor(
     private readonly runner: TransactionRunner,
     private readonly report: BoundsReport = NO_REPORT,
+    private readonly fences: WriteFences = new WriteFences(),
   ) {}
 
   append(batches: readonly PartitionAppend[]): Promise<number[]> {
     return afterCommit(
       this.report,
       this.runner.run(WorkMode.WRITE, async (client) => {
+        await this.fences.check(client, batches);
         const bounds: PartitionBounds[] = [];
         return { value: await appendBatches(client, batches, bounds), bounds };
       }),

@@ -1,4 +1,9 @@
-import { DEFAULT_POSTGRES_OPTIONS, parsePostgresUrls, withDefaults } from './postgres-options';
+import {
+  DEFAULT_POSTGRES_OPTIONS,
+  parsePostgresUrls,
+  timeoutsForLease,
+  withDefaults,
+} from './postgres-options';
 
 describe('PostgreSQL options', () => {
   it('splits WEIR_POSTGRES_URL on commas, ignoring blanks and spaces', () => {
@@ -17,6 +22,21 @@ describe('PostgreSQL options', () => {
       ...DEFAULT_POSTGRES_OPTIONS,
       urls: ['postgres://a/weir'],
       lockTimeoutMs: 10,
+    });
+  });
+
+  it('keeps the lock and idle-in-transaction timeouts well within the lease', () => {
+    expect(timeoutsForLease(5_000)).toEqual({
+      lockTimeoutMs: 1_666,
+      idleInTransactionTimeoutMs: 2_500,
+    });
+    expect(timeoutsForLease(2_000)).toEqual({
+      lockTimeoutMs: 666,
+      idleInTransactionTimeoutMs: 1_000,
+    });
+    expect(timeoutsForLease(60_000)).toEqual({
+      lockTimeoutMs: 2_000,
+      idleInTransactionTimeoutMs: 5_000,
     });
   });
 });

@@ -58,3 +58,24 @@ export function withDefaults(
   if (options.urls.length === 0) throw new Error('no PostgreSQL URL given');
   return { ...DEFAULT_POSTGRES_OPTIONS, ...options };
 }
+
+/**
+ * The lock and idle-in-transaction timeouts for a node of a cluster whose lease is `leaseMs`
+ * (`WEIR_LEASE_MS`): the defaults, lowered so that a frozen writer loses its row locks well
+ * within one lease (lock waits under a third of it, idle transactions under half), so that a
+ * takeover is never held back by a zombie for as long as a lease.
+ */
+export function timeoutsForLease(
+  leaseMs: number,
+): Pick<PostgresStorageOptions, 'lockTimeoutMs' | 'idleInTransactionTimeoutMs'> {
+  return {
+    lockTimeoutMs: Math.max(
+      1,
+      Math.min(DEFAULT_POSTGRES_OPTIONS.lockTimeoutMs, Math.floor(leaseMs / 3)),
+    ),
+    idleInTransactionTimeoutMs: Math.max(
+      1,
+      Math.min(DEFAULT_POSTGRES_OPTIONS.idleInTransactionTimeoutMs, Math.floor(leaseMs / 2)),
+    ),
+  };
+}

@@ -1,8 +1,13 @@
+import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { BoundsChange } from '../port/log-storage';
 import { Storage } from '../port/storage';
+import type { WriteFence } from '../port/write-fence';
+import { WriteFences } from './lease-fence';
 import { PostgresCatalogue } from './postgres-catalogue';
 import { PostgresDeadLetters } from './postgres-dead-letters';
+import { PostgresLeaseStore } from './postgres-lease-store';
 import { PostgresLog } from './postgres-log';
+import { PostgresNodeRegistry } from './postgres-node-registry';
 import { PostgresOffsets } from './postgres-offsets';
 import { PostgresStorageOptions, withDefaults } from './postgres-options';
 import { migrateSchema } from './postgres-schema';
@@ -25,16 +30,18 @@ export class PostgresStorage extends Storage {
   readonly shares: PostgresShares;
   readonly offsets: PostgresOffsets;
   readonly deadLetters: PostgresDeadLetters;
+  private readonly fences = new WriteFences();
 
   private constructor(
     private readonly runner: TransactionRunner,
     private readonly primary: PrimaryPool,
+    private readonly options: PostgresStorageOptions,
   ) {
     super();
     const report = (change: BoundsChange) => this.reportBounds(change);
     this.catalogue = new PostgresCatalogue(runner, report);
-    this.log = new PostgresLog(runner, report);
-    this.shares = new PostgresShares(runner, report);
+    this.log = new PostgresLog(runner, report, this.fences);
+    this.shares = new PostgresShares(runner, report, this.fences);
     this.offsets = new PostgresOffsets(runner);
     this.deadLetters = new PostgresDeadLetters(runner, report);
   }
@@ -52,12 +59,31 @@ export class PostgresStorage extends Storage {
       await runner.close();
       throw error;
     }
-    return new PostgresStorage(runner, primary);
+    return new PostgresStorage(runner, primary, resolved);
+  }
+
+  /**
+   * The registry and lease table on a small pool of their own to the same primary (it follows
+   * a promotion as the data pool does); every lease call is one short statement.
+   */
+  override openCoordination(): Promise<ClusterCoordination> {
+    const options = { ...this.options, poolSize: 2 };
+    const runner = new TransactionRunner(new PrimaryPool(options), options.maxRetries);
+    return Promise.resolve({
+      registry: new PostgresNodeRegistry(runner),
+      leases: new PostgresLeaseStore(runner),
+      maxLockHoldMs: Math.max(options.lockTimeoutMs, options.idleInTransactionTimeoutMs),
+      close: () => runner.close(),
+    });
   }
 
   /** Index in `urls` of the server written through now, or null while none is known. */
   get currentPrimary(): number | null {
     return this.primary.currentPrimary;
+  }
+
+  override setWriteFence(fence: WriteFence | null): void {
+    this.fences.set(fence);
   }
 
   /** Proves a transaction id can be assigned on the primary (fails on a standby). */

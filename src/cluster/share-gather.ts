@@ -1,0 +1,94 @@
+/** One node's part of a gathered receive: its owner's records, acquired there. */
+export interface GatherSource<R> {
+  /** Node id, for logs and metrics ('' for this node). */
+  nodeId: string;
+  /**
+   * Acquires up to `maxRecords` at this source, waiting up to `waitMs` when none is
+   * deliverable; `signal` ends a wait that is no longer needed (answered empty).
+   */
+  receive(maxRecords: number, waitMs: number, signal: AbortSignal): Promise<R>;
+}
+
+/** What a gatherer needs to know of an answer. */
+export interface GatherCounting<R> {
+  count(result: R): number;
+  /** Called for a source that failed; the others' records are still answered. */
+  failed?(source: string, error: unknown): void;
+}
+
+/** Sources in a rotating order, so that no owner is always asked first. */
+export function rotate<T>(items: readonly T[], start: number): T[] {
+  if (items.length === 0) return [];
+  const first = ((start % items.length) + items.length) % items.length;
+  return [...items.slice(first), ...items.slice(0, first)];
+}
+
+/**
+ * A share-group receive across the owners of the group's partitions (DESIGN §7 "Routing"):
+ * first each source in turn, without waiting, for what is still missing of `maxRecords`; when
+ * that gives nothing and the caller may wait, every source long-polls at once (the wait happens
+ * at the owners, woken by their own commits) and the first that answers with records ends the
+ * receive: the others are told to stop (`signal`) and answer empty. A record acquired by a
+ * source in the instant between its wake-up and that signal is not lost: its lock expires and
+ * it is delivered again (`deliveryCount` + 1). A failed source is skipped (reported through
+ * `failed`); when every source failed, the first failure is thrown.
+ */
+export async function gatherReceive<R>(
+  sources: ReadonlyArray<GatherSource<R>>,
+  maxRecords: number,
+  waitMs: number,
+  counting: GatherCounting<R>,
+): Promise<R[]> {
+  const got: R[] = [];
+  let count = 0;
+  let failures = 0;
+  let firstError: unknown;
+  const never = new AbortController().signal;
+  for (const source of sources) {
+    if (count >= maxRecords) break;
+    try {
+      const result = await source.receive(maxRecords - count, 0, never);
+      const n = counting.count(result);
+      if (n > 0) {
+        got.push(result);
+        count += n;
+      }
+    } catch (error) {
+      failures += 1;
+      firstError ??= error;
+      counting.failed?.(source.nodeId, error);
+    }
+  }
+  if (count > 0 || waitMs <= 0 || sources.length === 0) {
+    if (failures === sources.length && sources.length > 0) throw firstError;
+    return got;
+  }
+  const stop = new AbortController();
+  const waits = sources.map(async (source) => {
+    try {
+      const result = await source.receive(maxRecords, waitMs, stop.signal);
+      if (counting.count(result) > 0) return result;
+    } catch (error) {
+      if (!stop.signal.aborted) counting.failed?.(source.nodeId, error);
+    }
+    return undefined;
+  });
+  const first = await firstWith(waits);
+  stop.abort();
+  return first === undefined ? [] : [first];
+}
+
+/** The first promise to resolve with a value, or undefined when all resolve without one. */
+function firstWith<R>(promises: Array<Promise<R | undefined>>): Promise<R | undefined> {
+  return new Promise((resolve) => {
+    let left = promises.length;
+    if (left === 0) resolve(undefined);
+    for (const promise of promises) {
+      void promise.then((value) => {
+        left -= 1;
+        if (value !== undefined) resolve(value);
+        else if (left === 0) resolve(undefined);
+      });
+    }
+  });
+}

@@ -1,0 +1,108 @@
+import { WeirCluster } from '../support/weir-cluster';
+import { callUntilOk, partitionOfKey, readAll, recordKey, Worker } from './cluster-client';
+
+const PARTITIONS = 6;
+const RECORDS = 300;
+
+describe('three Weir nodes over PostgreSQL: routing', () => {
+  let cluster: WeirCluster;
+  const workers: Worker[] = [];
+
+  beforeAll(async () => {
+    cluster = await WeirCluster.start({ nodes: 3, leaseMs: 2_000 });
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await cluster?.stop();
+  });
+
+  it('spreads the partitions over the nodes and shows the same owners and epochs on every node', async () => {
+    const [a, b, c] = cluster.nodes.map((n) => n.url);
+    await callUntilOk(a!, 'POST', '/topics', { name: 'orders', partitions: PARTITIONS }, 10_000);
+    const { view } = await cluster.waitForView(
+      'node-1',
+      (v) => {
+        const owners = new Set(
+          v.partitions.filter((p) => p.topic === 'orders').map((p) => p.owner),
+        );
+        return (
+          owners.size === 3 &&
+          v.partitions.filter((p) => p.topic === 'orders').length === PARTITIONS
+        );
+      },
+      4 * cluster.leaseMs,
+      'orders spread over three nodes',
+    );
+    expect(view.storage).toBe('postgres');
+    expect(view.nodes.map((n) => [n.nodeId, n.alive])).toEqual([
+      ['node-1', true],
+      ['node-2', true],
+      ['node-3', true],
+    ]);
+    const counts = new Map<string, number>();
+    for (const p of view.partitions) counts.set(p.owner, (counts.get(p.owner) ?? 0) + 1);
+    expect([...counts.values()]).toEqual([2, 2, 2]);
+    for (const url of [b!, c!]) {
+      await cluster.waitForView(
+        url === b ? 'node-2' : 'node-3',
+        (v) =>
+          JSON.stringify(v.partitions.filter((p) => p.topic === 'orders')) ===
+          JSON.stringify(view.partitions.filter((p) => p.topic === 'orders')),
+        4 * cluster.leaseMs,
+        'the same owners seen from another node',
+      );
+    }
+  });
+
+  it('takes produces through one node and serves them through another: every record once, dense offsets, keys on their murmur2 partitions', async () => {
+    const [a, b] = cluster.nodes.map((n) => n.url);
+    const produced: Array<{ key: string; value: number; partition: number; offset: number }> = [];
+    for (let batch = 0; batch < RECORDS / 50; batch++) {
+      const records = Array.from({ length: 50 }, (_x, i) => {
+        const n = batch * 50 + i;
+        return { key: `customer-${n % 37}`, value: n };
+      });
+      const answer = await callUntilOk(a!, 'POST', '/topics/orders/records', { records }, 10_000);
+      const offsets = (answer.body as { offsets: Array<{ partition: number; offset: number }> })
+        .offsets;
+      records.forEach((r, i) => produced.push({ ...r, ...offsets[i]! }));
+    }
+    for (const p of produced) expect(p.partition).toBe(partitionOfKey(p.key, PARTITIONS));
+
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const read = await readAll(b!, 'orders', partition);
+      expect(read.map((r) => r.offset)).toEqual(read.map((_r, i) => i));
+      const expected = produced
+        .filter((p) => p.partition === partition)
+        .sort((x, y) => x.offset - y.offset)
+        .map((p) => [p.offset, p.key, p.value]);
+      expect(read.map((r) => [r.offset, r.key, r.value])).toEqual(expected);
+    }
+  });
+
+  it('lets workers spread over every node consume a share group: each record accepted exactly once', async () => {
+    const [a] = cluster.nodes.map((n) => n.url);
+    await callUntilOk(
+      a!,
+      'PUT',
+      '/queues/groups/billing',
+      { topics: ['orders'], startFrom: 'earliest' },
+      10_000,
+    );
+    for (const node of cluster.nodes) {
+      for (let i = 0; i < 2; i++) {
+        workers.push(new Worker(node.url, 'billing', { lockDurationMs: 30_000 }).start());
+      }
+    }
+    const deadline = Date.now() + 60_000;
+    const accepted = () => workers.flatMap((w) => w.accepted);
+    while (accepted().length < RECORDS && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await Promise.all(workers.map((w) => w.stop()));
+    const keys = accepted().map(recordKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(RECORDS);
+    expect(workers.filter((w) => w.accepted.length > 0).length).toBeGreaterThan(1);
+  });
+});
