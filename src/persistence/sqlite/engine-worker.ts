@@ -13,6 +13,7 @@ import {
   type PackedAppend,
 } from './engine-messages';
 import { SqliteEngine, WRITE_OPERATIONS, type EngineOperation } from './sqlite-engine';
+import { MessageBatch } from './message-batch';
 import { Checkpointer, serveCheckpoints, type EngineThreadData } from './wal-checkpoints';
 
 /**
@@ -39,6 +40,10 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
   const commits = new EngineGroupCommit(engine.db);
   const boundsReader = new BoundsReader(engine.db.connection);
   let scheduled = false;
+  // Answers go out together: after each message of requests and after each commit chunk.
+  const answers = new MessageBatch<EngineMessage>((messages, transfer) =>
+    port.postMessage(messages, transfer),
+  );
 
   const answer = (
     id: number,
@@ -53,7 +58,7 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
         ok: false,
         error: toWireError(outcome.error),
       };
-      port.postMessage(message);
+      answers.add(message);
       return;
     }
     const message: EngineMessage = { type: 'answer', id, ok: true, value: outcome.value };
@@ -62,29 +67,32 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
       message.bounds = boundsReader.read(touchedBy(operation, args, outcome.value));
     }
     if (PAGE_OPERATIONS.has(operation)) {
-      port.postMessage(message, pageTransferList(outcome.value as RecordPage));
-    } else port.postMessage(message);
+      answers.add(message, pageTransferList(outcome.value as RecordPage));
+    } else answers.add(message);
   };
 
   const commitStep = (): void => {
     scheduled = commits.commitNext();
+    answers.flush();
     if (scheduled) setImmediate(commitStep);
   };
 
   const run = (operation: EngineOperation, args: unknown[]) => () =>
     (engine[operation] as (...a: unknown[]) => unknown).apply(engine, args);
 
-  port.on('message', (request: EngineRequest) => {
+  const handle = (request: EngineRequest): void => {
     const { id, operation } = request;
     // An append crosses packed into columns (see `packAppend`).
     const args =
       operation === 'append' ? [unpackAppend(request.args[0] as PackedAppend)] : request.args;
     if (operation === 'close') {
       commits.commitAll();
+      answers.flush();
       void (checkpointer?.stop() ?? Promise.resolve()).finally(() => {
         engine.close();
         // The main thread terminates this thread once it has the answer.
         answer(id, operation, { ok: true, value: undefined });
+        answers.flush();
       });
       return;
     }
@@ -106,6 +114,12 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
       scheduled = true;
       setImmediate(commitStep);
     }
+  };
+
+  // Requests come in arrays (see `MessageBatch`); reads among them are answered in one message.
+  port.on('message', (requests: EngineRequest[]) => {
+    for (const request of requests) handle(request);
+    answers.flush();
   });
   port.postMessage({ type: 'ready' } satisfies EngineMessage);
 }
