@@ -13,7 +13,6 @@ import {
   type PackedAppend,
 } from './engine-messages';
 import { SqliteEngine, WRITE_OPERATIONS, type EngineOperation } from './sqlite-engine';
-import { MessageBatch } from './message-batch';
 import { Checkpointer, serveCheckpoints, type EngineThreadData } from './wal-checkpoints';
 
 /**
@@ -40,10 +39,6 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
   const commits = new EngineGroupCommit(engine.db);
   const boundsReader = new BoundsReader(engine.db.connection);
   let scheduled = false;
-  // Answers go out together: after each message of requests and after each commit chunk.
-  const answers = new MessageBatch<EngineMessage>((messages, transfer) =>
-    port.postMessage(messages, transfer),
-  );
 
   const answer = (
     id: number,
@@ -58,7 +53,7 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
         ok: false,
         error: toWireError(outcome.error),
       };
-      answers.add(message);
+      port.postMessage(message);
       return;
     }
     const message: EngineMessage = { type: 'answer', id, ok: true, value: outcome.value };
@@ -67,32 +62,29 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
       message.bounds = boundsReader.read(touchedBy(operation, args, outcome.value));
     }
     if (PAGE_OPERATIONS.has(operation)) {
-      answers.add(message, pageTransferList(outcome.value as RecordPage));
-    } else answers.add(message);
+      port.postMessage(message, pageTransferList(outcome.value as RecordPage));
+    } else port.postMessage(message);
   };
 
   const commitStep = (): void => {
     scheduled = commits.commitNext();
-    answers.flush();
     if (scheduled) setImmediate(commitStep);
   };
 
   const run = (operation: EngineOperation, args: unknown[]) => () =>
     (engine[operation] as (...a: unknown[]) => unknown).apply(engine, args);
 
-  const handle = (request: EngineRequest): void => {
+  port.on('message', (request: EngineRequest) => {
     const { id, operation } = request;
     // An append crosses packed into columns (see `packAppend`).
     const args =
       operation === 'append' ? [unpackAppend(request.args[0] as PackedAppend)] : request.args;
     if (operation === 'close') {
       commits.commitAll();
-      answers.flush();
       void (checkpointer?.stop() ?? Promise.resolve()).finally(() => {
         engine.close();
         // The main thread terminates this thread once it has the answer.
         answer(id, operation, { ok: true, value: undefined });
-        answers.flush();
       });
       return;
     }
@@ -114,12 +106,6 @@ function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): vo
       scheduled = true;
       setImmediate(commitStep);
     }
-  };
-
-  // Requests come in arrays (see `MessageBatch`); reads among them are answered in one message.
-  port.on('message', (requests: EngineRequest[]) => {
-    for (const request of requests) handle(request);
-    answers.flush();
   });
   port.postMessage({ type: 'ready' } satisfies EngineMessage);
 }

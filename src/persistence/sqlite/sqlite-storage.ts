@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { DatabaseOptions } from './sqlite-database';
 import type { CatalogueStorage } from '../port/catalogue-storage';
 import type { DeadLetterStorage } from '../port/dead-letter-storage';
@@ -15,7 +15,6 @@ import {
   type EngineMessage,
   type EngineRequest,
 } from './engine-messages';
-import { MessageBatch } from './message-batch';
 import type { EngineOperation, SqliteEngine } from './sqlite-engine';
 import {
   DEFAULT_CHECKPOINTS,
@@ -58,12 +57,6 @@ export class SqliteStorage extends Storage {
   private nextId = 1;
   private closing: Promise<void> | undefined;
   private failure: Error | undefined;
-  /**
-   * Requests of one turn of the event loop go to the engine in few messages (the HTTP requests
-   * read in one poll phase, say): the first at once, the rest together from `setImmediate`.
-   */
-  private readonly outbox: MessageBatch<EngineRequest>;
-  private flushScheduled = false;
 
   readonly catalogue: CatalogueStorage = {
     listTopics: () => this.call('listTopics', []),
@@ -110,10 +103,7 @@ export class SqliteStorage extends Storage {
 
   private constructor(private readonly worker: Worker) {
     super();
-    this.outbox = new MessageBatch((requests, transfer) => worker.postMessage(requests, transfer));
-    worker.on('message', (messages: EngineMessage[]) => {
-      for (const message of messages) this.settle(message);
-    });
+    worker.on('message', (message: EngineMessage) => this.settle(message));
     worker.on('error', (error) => this.fail(new Error(`storage engine failed: ${error.message}`)));
     worker.on('exit', (code) => this.fail(new Error(`storage engine exited with code ${code}`)));
   }
@@ -193,15 +183,8 @@ export class SqliteStorage extends Storage {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { operation, resolve, reject });
-      this.outbox.add({ id, operation, args: [...args] }, transfer);
-      if (this.flushScheduled) return;
-      // The first request of a turn goes at once; those after it wait for the end of the turn.
-      this.outbox.flush();
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.outbox.flush();
-      });
+      const request: EngineRequest = { id, operation, args: [...args] };
+      this.worker.postMessage(request, transfer);
     });
   }
 
