@@ -61,6 +61,11 @@ export class BrokerHandle {
     const child = fork(join(__dirname, 'broker-process.js'), [], {
       env: { ...process.env, WEIR_BENCH_DATA_DIR: dataDir },
       stdio: ['ignore', 2, 2, 'ipc'],
+      // e.g. BENCH_BROKER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the brokers
+      execArgv: [
+        ...process.execArgv,
+        ...(process.env.BENCH_BROKER_ARGS ?? '').split(' ').filter(Boolean),
+      ],
     });
     live.add(child);
     child.once('exit', () => live.delete(child));

@@ -5,10 +5,12 @@
  *   child → parent  { type: 'ready', port }            once listening
  *   parent → child  { type: 'rss' }                    → { type: 'rss', maxRssKiB, cpuMicros }
  *   parent → child  { type: 'stop' }                   → { type: 'stopped', maxRssKiB }, exit 0
- * It also shuts down when the parent goes away (IPC channel closed).
+ * It also shuts down when the parent goes away (IPC channel closed). With BENCH_LOOP_DELAY set
+ * it prints its event-loop delay percentiles (perf_hooks, 1 ms resolution) to stderr on stop.
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createBrokerApp } from '../src/broker-app';
 import { SystemClock } from '../src/common/clock';
 import { loadBrokerConfig } from '../src/config/broker-config';
@@ -35,6 +37,8 @@ async function main(): Promise<void> {
     WEIR_DATA_DIR: dataDir,
     WEIR_STORAGE_SYNC: 'normal',
   });
+  const loopDelay = process.env.BENCH_LOOP_DELAY ? monitorEventLoopDelay({ resolution: 1 }) : null;
+  loopDelay?.enable();
   const app = await createBrokerApp(config, new SystemClock());
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -45,6 +49,12 @@ async function main(): Promise<void> {
     stopping = true;
     const hardExit = setTimeout(() => process.exit(3), 10_000);
     hardExit.unref();
+    if (loopDelay) {
+      const ms = (p: number) => (loopDelay.percentile(p) / 1e6).toFixed(2);
+      process.stderr.write(
+        `event-loop delay ms: p50 ${ms(50)} p99 ${ms(99)} p99.9 ${ms(99.9)} max ${ms(100)}\n`,
+      );
+    }
     try {
       await app.close();
     } finally {

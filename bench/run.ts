@@ -2,6 +2,8 @@
  * The Weir benchmark (`npm run bench`). Each broker runs in a child process on a fresh temp
  * data directory; the load comes from this process, over 127.0.0.1 only. Results go to stdout
  * as one JSON object per line, ending with a `summary` line; progress goes to stderr.
+ * BENCH_ONLY=latency|produce runs one part only; BENCH_BROKER_ARGS adds node flags to the broker
+ * children (e.g. `--cpu-prof`).
  */
 import { cpus } from 'node:os';
 import { killAllBrokers } from './broker-handle';
@@ -60,6 +62,13 @@ async function main(): Promise<void> {
   }, WATCHDOG_MS);
   watchdog.unref();
   const f = figures;
+  const only = process.env.BENCH_ONLY;
+  if (only !== undefined && only !== '') {
+    await runOnly(only);
+    clearTimeout(watchdog);
+    emitSummary(true);
+    return;
+  }
 
   const ceiling = await scenario('sqlite_ceiling', () =>
     sqliteCeiling(TOTAL_RECORDS, 1_000, budget(20_000, 150_000 + LATER), 3),
@@ -184,6 +193,29 @@ async function main(): Promise<void> {
   emit({ bench: 'peak_rss', peakRssMiB: round(peakKiB / 1024, 1), perBrokerMiB });
   clearTimeout(watchdog);
   emitSummary(true);
+}
+
+/**
+ * BENCH_ONLY=latency runs only the share-group end-to-end latency scenarios, BENCH_ONLY=produce
+ * only HTTP produce on a fresh broker: quick A/B runs of one figure.
+ */
+async function runOnly(only: string): Promise<void> {
+  if (only === 'latency') {
+    await runShareScenarios({ figures, rssKiB, budget, only: 'latency' });
+    return;
+  }
+  if (only !== 'produce')
+    throw new Error(`BENCH_ONLY must be 'latency' or 'produce', not '${only}'`);
+  rssKiB.http = await withBroker('http', async (broker) => {
+    await createTopic(broker, 'b1');
+    await warmUp(broker);
+    const http = await scenario(
+      'http_produce_batch',
+      () => httpProduceBatch(broker.port, plan('b1', THROUGHPUT_TIME_LIMIT_MS), CLIENTS),
+      broker,
+    );
+    figures.httpProduceRecordsPerSec = http?.recordsPerSec ?? null;
+  });
 }
 
 /** The issue's targets as ratios: consume to the read ceiling, work queue to claim-and-ack. */

@@ -26,6 +26,8 @@ export interface ShareContext {
   rssKiB: Record<string, number>;
   /** A time limit of `preferredMs` that leaves `reserveMs` for what follows (see run.ts). */
   budget: (preferredMs: number, reserveMs: number) => number;
+  /** 'latency': only the end-to-end latency scenarios (BENCH_ONLY=latency). */
+  only?: 'latency';
 }
 
 const ratio = (value: number | undefined, base: number): number | null =>
@@ -36,7 +38,7 @@ export async function runShareScenarios(ctx: ShareContext): Promise<void> {
   const httpProduce = Number(f.httpProduceRecordsPerSec ?? 0);
   const wsProduce = Number(f.wsProduceRecordsPerSec ?? 0);
 
-  for (const transport of ['http', 'ws'] as const) {
+  for (const transport of ctx.only === 'latency' ? [] : (['http', 'ws'] as const)) {
     // Time kept for what follows the backlog fill and the workers run, within SHARE_RESERVE_MS.
     const [fillReserve, workReserve] = transport === 'http' ? [100_000, 75_000] : [65_000, 40_000];
     ctx.rssKiB[`share${transport === 'http' ? 'Http' : 'Ws'}Workers`] = await withBroker(

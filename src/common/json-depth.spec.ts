@@ -37,4 +37,42 @@ describe('exceedsJsonDepth', () => {
     expect(exceedsJsonDepth(JSON.stringify(value), 7)).toBe(false);
     expect(exceedsJsonDepth(JSON.stringify(value), 6)).toBe(true);
   });
+
+  it('judges like a scan of every character, on generated texts with strings and escapes', () => {
+    // the plain scan: inside a string a backslash skips the next character
+    const reference = (text: string, maxDepth: number): boolean => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{' || c === '[') {
+          if (++depth > maxDepth) return true;
+        } else if (c === '}' || c === ']') depth--;
+      }
+      return false;
+    };
+    const alphabet = ['[', ']', '{', '}', '"', '\\', 'a', ',', ':', '1'];
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    let deep = 0;
+    for (let n = 0; n < 5_000; n++) {
+      const length = next() % 40;
+      const text = Array.from({ length }, () => alphabet[next() % alphabet.length]).join('');
+      const maxDepth = next() % 5;
+      const expected = reference(text, maxDepth);
+      if (expected) deep++;
+      expect([text, maxDepth, exceedsJsonDepth(text, maxDepth)]).toEqual([
+        text,
+        maxDepth,
+        expected,
+      ]);
+    }
+    // both answers occur often
+    expect(deep).toBeGreaterThan(500);
+    expect(deep).toBeLessThan(4_500);
+  });
 });

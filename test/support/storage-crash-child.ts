@@ -8,7 +8,7 @@ import { tsEngineWorker } from './ts-bootstrap';
  * printed as `ack <partition> <baseOffset> <count> <firstSequence>`, then its records are
  * acknowledged in share group `workers` (one state batch) and printed as
  * `state <partition> <firstOffset> <lastOffset>`. The test kills it with SIGKILL; stdout is a
- * pipe, written synchronously, so a printed line was answered.
+ * pipe, written synchronously, so a printed line was answered. WAL checkpoints run constantly.
  */
 /** `RecordState.ACKNOWLEDGED` of the queues domain. */
 const ACKNOWLEDGED = 2;
@@ -16,7 +16,14 @@ const ACKNOWLEDGED = 2;
 async function main(): Promise<void> {
   const file = process.env.WEIR_CRASH_FILE;
   if (!file) throw new Error('WEIR_CRASH_FILE is not set');
-  const storage = await SqliteStorage.open({ file, sync: 'normal', worker: tsEngineWorker() });
+  // Checkpoints run all the time, from the checkpointer and from the writer past 64 WAL pages,
+  // so that the kill also lands while the WAL is being copied into the database file.
+  const storage = await SqliteStorage.open({
+    file,
+    sync: 'normal',
+    worker: tsEngineWorker(),
+    checkpoints: { intervalMs: 1, maxWalPages: 64 },
+  });
   const topic = await storage.catalogue.createTopic(
     'crash',
     2,

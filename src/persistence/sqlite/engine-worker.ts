@@ -13,20 +13,29 @@ import {
   type PackedAppend,
 } from './engine-messages';
 import { SqliteEngine, WRITE_OPERATIONS, type EngineOperation } from './sqlite-engine';
+import { Checkpointer, serveCheckpoints, type EngineThreadData } from './wal-checkpoints';
 
 /**
- * The engine's thread: owns the connection and the `SqliteEngine`. Reads run as they arrive,
+ * The engine's thread: owns the writing connection and the `SqliteEngine`. Reads run as they arrive,
  * between transactions; writes are queued and committed together on the next turn of this
  * thread's event loop (group commit), a chunk per turn; each is answered after its COMMIT.
+ * With a checkpoint policy it starts a checkpointer thread (`wal-checkpoints.ts`), which runs
+ * from this same file with `role: 'checkpointer'`.
  */
-function serve(port: NonNullable<typeof parentPort>, options: DatabaseOptions): void {
+function serve(port: NonNullable<typeof parentPort>, data: EngineThreadData): void {
   let engine: SqliteEngine;
+  const options: DatabaseOptions = { file: data.file, sync: data.sync };
+  if (data.checkpoints && data.file !== ':memory:') {
+    options.walAutocheckpointPages = data.checkpoints.maxWalPages;
+  }
   try {
     engine = new SqliteEngine(options);
   } catch (error) {
     port.postMessage({ type: 'failed', error: toWireError(error) } satisfies EngineMessage);
     return;
   }
+  // Started once the schema is migrated; checkpoints then run beside the commits.
+  const checkpointer = data.checkpoints ? Checkpointer.start(data) : null;
   const commits = new EngineGroupCommit(engine.db);
   const boundsReader = new BoundsReader(engine.db.connection);
   let scheduled = false;
@@ -72,9 +81,11 @@ function serve(port: NonNullable<typeof parentPort>, options: DatabaseOptions): 
       operation === 'append' ? [unpackAppend(request.args[0] as PackedAppend)] : request.args;
     if (operation === 'close') {
       commits.commitAll();
-      engine.close();
-      // The main thread terminates this thread once it has the answer.
-      answer(id, operation, { ok: true, value: undefined });
+      void (checkpointer?.stop() ?? Promise.resolve()).finally(() => {
+        engine.close();
+        // The main thread terminates this thread once it has the answer.
+        answer(id, operation, { ok: true, value: undefined });
+      });
       return;
     }
     const work = run(operation as EngineOperation, args);
@@ -106,4 +117,6 @@ function weightOf(operation: string, args: unknown[]): number {
   return batches.reduce((sum, b) => sum + b.records.length, 0);
 }
 
-if (parentPort) serve(parentPort, workerData as DatabaseOptions);
+const data = workerData as EngineThreadData;
+if (parentPort && data.role === 'checkpointer') serveCheckpoints(parentPort, data);
+else if (parentPort) serve(parentPort, data);

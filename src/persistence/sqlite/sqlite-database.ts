@@ -9,6 +9,11 @@ export type StorageSync = 'normal' | 'full';
 export interface DatabaseOptions {
   file: string;
   sync: StorageSync;
+  /**
+   * The writer's `wal_autocheckpoint` in pages (SQLite's default 1,000 when absent); a
+   * checkpointer thread keeps the WAL below it in the usual case (see `wal-checkpoints.ts`).
+   */
+  walAutocheckpointPages?: number;
 }
 
 /**
@@ -26,6 +31,9 @@ export class SqliteDatabase {
     this.connection.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.connection.pragma('foreign_keys = ON');
     this.connection.pragma('busy_timeout = 5000');
+    if (options.walAutocheckpointPages !== undefined) {
+      this.connection.pragma(`wal_autocheckpoint = ${Math.floor(options.walAutocheckpointPages)}`);
+    }
     this.migrate();
   }
 

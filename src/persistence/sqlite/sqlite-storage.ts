@@ -16,16 +16,20 @@ import {
   type EngineRequest,
 } from './engine-messages';
 import type { EngineOperation, SqliteEngine } from './sqlite-engine';
+import {
+  DEFAULT_CHECKPOINTS,
+  startThread,
+  type CheckpointPolicy,
+  type EngineWorkerSource,
+} from './wal-checkpoints';
 
-/**
- * Where the engine's thread comes from: the compiled `engine-worker.js` beside this file
- * (production, `dist/`), or JavaScript source to evaluate (tests run TypeScript sources, so they
- * pass a bootstrap that compiles them; see `test/support/ts-bootstrap.ts`).
- */
-export type EngineWorkerSource = { file: string } | { code: string };
+export type { EngineWorkerSource };
 
 export interface SqliteStorageOptions extends DatabaseOptions {
+  /** The engine's thread: the compiled `engine-worker.js` beside this file by default. */
   worker?: EngineWorkerSource;
+  /** When the WAL is checkpointed (`DEFAULT_CHECKPOINTS` by default). */
+  checkpoints?: CheckpointPolicy;
 }
 
 type Args<K extends EngineOperation> = SqliteEngine[K] extends (...args: infer A) => unknown
@@ -107,11 +111,12 @@ export class SqliteStorage extends Storage {
   /** Starts the engine's thread on `options.file` (migrated) and resolves once it is ready. */
   static open(options: SqliteStorageOptions): Promise<SqliteStorage> {
     const source = options.worker ?? { file: join(__dirname, 'engine-worker.js') };
-    const workerData: DatabaseOptions = { file: options.file, sync: options.sync };
-    const worker =
-      'code' in source
-        ? new Worker(source.code, { eval: true, workerData })
-        : new Worker(source.file, { workerData });
+    const worker = startThread(source, {
+      file: options.file,
+      sync: options.sync,
+      source,
+      checkpoints: options.checkpoints ?? DEFAULT_CHECKPOINTS,
+    });
     return new Promise((resolve, reject) => {
       const onMessage = (message: EngineMessage) => {
         cleanUp();
