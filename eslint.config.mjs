@@ -8,6 +8,7 @@ export default tseslint.config(
       'dist/**',
       'dist-bench/**',
       'packages/*/dist/**',
+      'packages/*/bin/*.js',
       'examples/dist/**',
       'node_modules/**',
       'coverage/**',
