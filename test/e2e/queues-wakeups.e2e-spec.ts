@@ -111,6 +111,14 @@ describe('share groups: waiting receivers wake when a record becomes deliverable
     expect(got.records.map((r) => [r.offset, r.deliveryCount])).toEqual([[0, 1]]);
   });
 
+  it('wakes a receiver of a topic that did not exist yet when its first records are produced', async () => {
+    await q.putGroup('g', { topics: ['later'] });
+    const waiter = await waitingReceive();
+    await q.produce('later', [{ value: 'new' }]);
+    const got = await waiter.answered();
+    expect(got.records.map((r) => [r.topic, r.offset, r.deliveryCount])).toEqual([['later', 0, 1]]);
+  });
+
   it('wakes nobody for an ack that failed', async () => {
     const held = await fullWindow();
     const waiter = await waitingReceive();

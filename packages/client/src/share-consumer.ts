@@ -90,15 +90,15 @@ export class ShareConsumer {
 
   /**
    * Stops taking work, waits (up to `timeoutMs`, default 30 s) for running handlers and their
-   * acknowledgements, releases records that arrive meanwhile, then unsubscribes and closes.
-   * Records still held after the timeout are released by the broker when the socket closes.
+   * acknowledgements, then unsubscribes and closes. Records whose handler had not started, and
+   * those that arrive meanwhile, are given back by the unsubscribe (or by the broker when the
+   * socket closes): released any earlier, they would come straight back on the subscription's
+   * unused credit, one more delivery each time, until dead-lettered unhandled.
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     this.stopping = true;
     this.subscribed?.();
-    for (const entry of this.dropWaiting()) {
-      void this.acknowledge(entry.delivery.record.receipt, { type: AckType.RELEASE, delayMs: 0 });
-    }
+    this.dropWaiting();
     const settled = async () => {
       const started = [...this.held.values()].flatMap((r) => (r.done ? [r.done] : []));
       await Promise.allSettled(started);
@@ -151,17 +151,14 @@ export class ShareConsumer {
     this.dropWaiting(); // the broker released them with the connection: they come again
   }
 
-  /** Forgets the deliveries that wait for a handler; answers them. */
-  private dropWaiting(): HeldDelivery[] {
-    const dropped: HeldDelivery[] = [];
+  /** Forgets the deliveries that wait for a handler (the broker gives them back). */
+  private dropWaiting(): void {
     for (const key of this.waiting.splice(0)) {
       const entry = this.held.get(key);
       if (!entry || entry.done) continue;
       entry.delivery.finish();
       this.held.delete(key);
-      dropped.push(entry);
     }
-    return dropped;
   }
 
   private onFrame(frame: Frame): void {
@@ -199,10 +196,8 @@ export class ShareConsumer {
       else held.epoch = epoch;
       return;
     }
-    if (this.stopping) {
-      void this.acknowledge(record.receipt, { type: AckType.RELEASE, delayMs: 0 });
-      return;
-    }
+    // Not handled, not released: the unsubscribe at the end of `stop` gives it back.
+    if (this.stopping) return;
     const delivery = new InFlightDelivery(
       record,
       run.lockDurationMs,
@@ -275,15 +270,6 @@ export class ShareConsumer {
       }
       receipt = delivery.record.receipt;
     }
-  }
-
-  private async acknowledge(
-    receipt: string,
-    answer: { type: AckType; error?: string; delayMs?: number },
-  ): Promise<void> {
-    const outcome = await this.acks.submit({ receipt, ...answer });
-    if (outcome.ok) this.stats.count(answer.type);
-    else this.refused(outcome);
   }
 
   private refused(outcome: Extract<AckOutcome, { ok: false }>): void {

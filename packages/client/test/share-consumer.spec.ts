@@ -163,7 +163,8 @@ describe('ShareConsumer against a real broker', () => {
     const stopped = worker.stop();
     release();
     await stopped;
-    expect(worker.stats.accepted).toBe(2);
+    // The two records never started were not handed back only to come straight back again.
+    expect(worker.stats).toMatchObject({ accepted: 2, received: 4 });
     const group = await new Admin(fixture.url).describeShareGroup('stopping');
     expect(group.partitions[0]).toMatchObject({ acquired: 0, startOffset: 2, lag: 2 });
   });

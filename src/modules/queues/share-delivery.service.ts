@@ -6,7 +6,7 @@ import { BrokerError, ErrorCode } from '../../common/errors';
 import { joinJsonArrays } from '../../common/record-wire';
 import type { BrokerConfig } from '../../config/broker-config';
 import { TopicRow } from '../../persistence/port/rows';
-import { LogWaiters, partitionKey } from '../topics/log-waiters';
+import { LogWaiters, partitionKey, topicNameKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
@@ -89,10 +89,10 @@ export class ShareDeliveryService {
     const topicNames = options.topics ?? group.config.topics;
     const deadlineMs = this.clock.now() + Math.min(options.waitMs ?? 0, this.config.maxWaitMs);
     const empty: ShareDelivery = { memberId, records: EMPTY, delivered: [] };
+    const findTopics = () =>
+      topicNames.map((name) => this.topics.find(name)).filter((t) => t !== undefined);
     for (;;) {
-      const topics = topicNames
-        .map((name) => this.topics.find(name))
-        .filter((t): t is TopicRow => t !== undefined);
+      const topics: TopicRow[] = findTopics();
       if (options.cancelled?.() || group.deleted) return empty;
       const got = await this.acquireAcross(group, topics, memberId, maxRecords, lockDurationMs);
       if (got.length > 0) {
@@ -104,9 +104,15 @@ export class ShareDeliveryService {
       }
       const remainingMs = deadlineMs - this.clock.now();
       if (remainingMs <= 0 || this.waiters.isClosed) return empty;
+      // A topic created (or re-created) while acquiring: try it before sleeping. One that does
+      // not exist yet wakes the wait by its name when its first records are appended.
+      const current = findTopics();
+      if (current.length !== topics.length || current.some((t, i) => t !== topics[i])) continue;
       const keys = topics.flatMap((t) =>
         Array.from({ length: t.partitions }, (_x, p) => partitionKey(t.id, p)),
       );
+      for (const name of topicNames)
+        if (!topics.some((t) => t.name === name)) keys.push(topicNameKey(name));
       keys.push(shareGroupKey(group.id));
       if (options.wakeKey) keys.push(options.wakeKey);
       await this.waiters.waitForAny(keys, remainingMs);

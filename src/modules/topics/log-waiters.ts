@@ -11,6 +11,12 @@ export const partitionKey = (topicId: number, partition: number): string =>
   `${topicId}:${partition}`;
 
 /**
+ * The key notified, besides each partition's, when records are appended to the topic named
+ * `topicName`: a waiter for a topic that does not exist yet cannot know its partition keys.
+ */
+export const topicNameKey = (topicName: string): string => `topic:${topicName}`;
+
+/**
  * Long-poll wake-ups without polling: a waiter sleeps until one of its keys is notified, its
  * deadline passes (on the injected clock) or the broker shuts down, whichever comes first.
  */

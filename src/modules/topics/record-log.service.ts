@@ -11,7 +11,7 @@ import type { TopicRow } from '../../persistence/port/rows';
 import { Storage } from '../../persistence/port/storage';
 import { choosePartition, RoundRobin } from './domain/partitioner';
 import { RecordInput, RecordView } from './domain/record-codec';
-import { LogWaiters, partitionKey } from './log-waiters';
+import { LogWaiters, partitionKey, topicNameKey } from './log-waiters';
 import { TopicsService } from './topics.service';
 
 /** A page stops before the record that would take it past this many bytes (at least one). */
@@ -96,6 +96,7 @@ export class RecordLogService implements BeforeApplicationShutdown {
     this.metrics.recordProduced(topic.name, inputs.length, bytes);
     for (const partition of byPartition.keys())
       this.waiters.notify(partitionKey(topic.id, partition));
+    this.waiters.notify(topicNameKey(topic.name));
     return positions;
   }
 
