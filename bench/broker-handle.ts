@@ -54,12 +54,17 @@ export class BrokerHandle {
     child.once('exit', () => (this.exited = true));
   }
 
-  /** Forks the compiled `broker-process.js` beside this file and waits until it listens. */
-  static async start(label: string): Promise<BrokerHandle> {
+  /**
+   * Forks the compiled `broker-process.js` beside this file and waits until it listens;
+   * `nodeEnv` are more WEIR_* settings for it (see broker-process.ts).
+   */
+  static async start(label: string, nodeEnv?: Record<string, string>): Promise<BrokerHandle> {
     const dataDir = makeTempDir(label);
+    const env: NodeJS.ProcessEnv = { ...process.env, WEIR_BENCH_DATA_DIR: dataDir };
+    if (nodeEnv) env.WEIR_BENCH_NODE_ENV = JSON.stringify(nodeEnv);
     // The child's stdout (pino logs) goes to our stderr: stdout is for results only.
     const child = fork(join(__dirname, 'broker-process.js'), [], {
-      env: { ...process.env, WEIR_BENCH_DATA_DIR: dataDir },
+      env,
       stdio: ['ignore', 2, 2, 'ipc'],
       // e.g. BENCH_BROKER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the brokers
       execArgv: [
@@ -79,6 +84,22 @@ export class BrokerHandle {
       removeDir(dataDir);
       throw error;
     }
+  }
+
+  /** The child's pid while it runs (for a SIGKILL by pid), else undefined. */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child.pid;
+  }
+
+  /** SIGKILL (a lost machine); resolves once the child has exited (bounded). */
+  async kill(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+    if (this.exited) return;
+    const exit = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([exit, late]);
+    clearTimeout(timer);
   }
 
   get baseUrl(): string {

@@ -7,6 +7,8 @@
  *   parent → child  { type: 'stop' }                   → { type: 'stopped', maxRssKiB }, exit 0
  * It also shuts down when the parent goes away (IPC channel closed). With BENCH_LOOP_DELAY set
  * it prints its event-loop delay percentiles (perf_hooks, 1 ms resolution) to stderr on stop.
+ * WEIR_BENCH_NODE_ENV, when set, is a JSON object of more WEIR_* settings (a PostgreSQL cluster
+ * node: storage, node id, advertised URL, lease, and the port it listens on).
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
@@ -30,17 +32,19 @@ const cpuMicros = (): number => {
 async function main(): Promise<void> {
   const dataDir = process.env.WEIR_BENCH_DATA_DIR;
   if (!dataDir) throw new Error('WEIR_BENCH_DATA_DIR is not set');
+  const nodeEnv = JSON.parse(process.env.WEIR_BENCH_NODE_ENV ?? '{}') as Record<string, string>;
   const config = loadBrokerConfig({
     WEIR_HTTP_PORT: '0',
     WEIR_HTTP_HOST: '127.0.0.1',
     WEIR_LOG_LEVEL: 'warn',
     WEIR_DATA_DIR: dataDir,
     WEIR_STORAGE_SYNC: 'normal',
+    ...nodeEnv,
   });
   const loopDelay = process.env.BENCH_LOOP_DELAY ? monitorEventLoopDelay({ resolution: 1 }) : null;
   loopDelay?.enable();
   const app = await createBrokerApp(config, new SystemClock());
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.httpPort, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
 
   let stopping = false;

@@ -133,8 +133,8 @@ interface ReadPage {
 }
 
 /**
- * Reads `topic` partition 0 from offset 0 to the log end as it was at the first answer, with
- * sequential requests of `maxRecords`.
+ * Reads `topic` partition `partition` from offset 0 to the log end as it was at the first
+ * answer, with sequential requests of `maxRecords`.
  */
 export async function readThroughput(
   port: number,
@@ -142,9 +142,10 @@ export async function readThroughput(
   maxRecords: number,
   maxRequests: number,
   timeLimitMs: number,
+  partition = 0,
 ) {
   const client = new HttpClient(port, 1);
-  const base = `/topics/${encodeURIComponent(topic)}/partitions/0/records`;
+  const base = `/topics/${encodeURIComponent(topic)}/partitions/${partition}/records`;
   let offset = 0;
   let end = Number.POSITIVE_INFINITY;
   let records = 0;

@@ -90,13 +90,17 @@ function sqliteCeilingTrial(total: number, perTransaction: number, timeLimitMs: 
   }
 }
 
-/** `clients` concurrent HTTP producers posting batches of `plan.batchSize` records. */
+/**
+ * `clients` concurrent HTTP producers posting batches of `plan.batchSize` records; given several
+ * ports (the nodes of a cluster), producer i posts to `ports[i % ports.length]`.
+ */
 export async function httpProduceBatch(
-  port: number,
+  port: number | readonly number[],
   plan: ProducePlan,
   clients: number,
 ): Promise<ProduceRun> {
-  const client = new HttpClient(port, clients);
+  const ports = typeof port === 'number' ? [port] : port;
+  const pool = ports.map((p) => new HttpClient(p, Math.ceil(clients / ports.length)));
   const path = `/topics/${encodeURIComponent(plan.topic)}/records`;
   const fullBody = Buffer.from(`{"records":${recordsJson(plan.batchSize)}}`, 'utf8');
   let claimed = 0;
@@ -105,7 +109,8 @@ export async function httpProduceBatch(
   let errors = 0;
   let timedOut = false;
   const start = process.hrtime.bigint();
-  const worker = async (): Promise<void> => {
+  const worker = async (index: number): Promise<void> => {
+    const client = pool[index % pool.length]!;
     while (claimed < plan.totalRecords && errors < MAX_ERRORS) {
       if (secondsSince(start) * 1000 >= plan.timeLimitMs) {
         timedOut = true;
@@ -129,9 +134,9 @@ export async function httpProduceBatch(
     }
   };
   try {
-    await Promise.all(Array.from({ length: clients }, () => worker()));
+    await Promise.all(Array.from({ length: clients }, (_, i) => worker(i)));
   } finally {
-    client.close();
+    for (const client of pool) client.close();
   }
   return { ...throughput(produced, secondsSince(start)), requests, errors, timedOut };
 }

@@ -4,11 +4,13 @@
  * as one JSON object per line, ending with a `summary` line; progress goes to stderr.
  * BENCH_ONLY=latency|produce runs one part only; BENCH_BROKER_ARGS adds node flags to the broker
  * children (e.g. `--cpu-prof`).
+ * With `--postgres` (or BENCH_STORAGE=postgres) it runs the PostgreSQL mode instead (pg-suite.ts).
  */
 import { cpus } from 'node:os';
 import { killAllBrokers } from './broker-handle';
 import { createTopic, scenario, warmUp, withBroker } from './harness';
 import { httpProduceLatency, readThroughput } from './latency-read-scenarios';
+import { runPostgresBench } from './pg-suite';
 import { httpProduceBatch, ProducePlan, sqliteCeiling, wsProduceBatch } from './produce-scenarios';
 import { ORDER_RESERVE_MS, runShareOrderScenarios } from './share-order-suite';
 import { runShareScenarios, SHARE_RESERVE_MS } from './share-suite';
@@ -288,9 +290,13 @@ function emitSummary(complete: boolean): void {
   });
 }
 
-main().catch((error: unknown) => {
-  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  killAllBrokers();
-  emitSummary(false);
-  process.exitCode = 1;
-});
+if (process.argv.includes('--postgres') || process.env.BENCH_STORAGE === 'postgres') {
+  void runPostgresBench();
+} else {
+  main().catch((error: unknown) => {
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    killAllBrokers();
+    emitSummary(false);
+    process.exitCode = 1;
+  });
+}

@@ -99,11 +99,13 @@ async function conclude(
 
 /**
  * `plan.workers` HTTP workers, each looping receive(maxRecords = batch) → check → one acks
- * request accepting the whole batch, until the backlog is accepted.
+ * request accepting the whole batch, until the backlog is accepted. Given several ports (the
+ * nodes of a cluster), worker i talks to `ports[i % ports.length]`.
  */
-export async function httpShareWorkers(port: number, plan: WorkerPlan) {
+export async function httpShareWorkers(port: number | readonly number[], plan: WorkerPlan) {
   if (plan.expected <= 0) throw new Error('the backlog is empty');
-  const client = new HttpClient(port, plan.workers);
+  const ports = typeof port === 'number' ? [port] : port;
+  const pool = ports.map((p) => new HttpClient(p, Math.ceil(plan.workers / ports.length)));
   const tally = new Tally(plan.expected);
   let receives = 0;
   let emptyReceives = 0;
@@ -113,6 +115,7 @@ export async function httpShareWorkers(port: number, plan: WorkerPlan) {
   const over = (): boolean =>
     doneAt !== undefined || timedOut || tally.errors + tally.ackFailures >= MAX_ERRORS;
   const worker = async (index: number): Promise<void> => {
+    const client = pool[index % pool.length]!;
     const memberId = `http-w${index}`;
     while (!over()) {
       if (secondsSince(start) * 1000 >= plan.timeLimitMs) {
@@ -143,9 +146,9 @@ export async function httpShareWorkers(port: number, plan: WorkerPlan) {
   try {
     await Promise.all(Array.from({ length: plan.workers }, (_, i) => worker(i)));
   } finally {
-    client.close();
+    for (const client of pool) client.close();
   }
-  const run = await conclude(port, plan, tally, start, doneAt, timedOut);
+  const run = await conclude(ports[0]!, plan, tally, start, doneAt, timedOut);
   return { ...run, maxRecords: plan.batch, receives, emptyReceives };
 }
 
