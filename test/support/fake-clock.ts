@@ -40,13 +40,7 @@ export class FakeClock extends Clock {
   /** Moves time forward by `ms`, running every timer that falls due on the way. */
   advance(ms: number): void {
     const targetMs = this.currentMs + ms;
-    for (;;) {
-      const due = this.nextDue(targetMs);
-      if (!due) break;
-      this.currentMs = Math.max(this.currentMs, due.dueAtMs);
-      due.cancelled = true;
-      void due.callback();
-    }
+    for (let due = this.takeDue(targetMs); due; due = this.takeDue(targetMs)) void due.callback();
     this.currentMs = targetMs;
   }
 
@@ -56,21 +50,21 @@ export class FakeClock extends Clock {
    */
   async advanceAsync(ms: number): Promise<void> {
     const targetMs = this.currentMs + ms;
-    for (;;) {
-      const due = this.nextDue(targetMs);
-      if (!due) break;
-      this.currentMs = Math.max(this.currentMs, due.dueAtMs);
-      due.cancelled = true;
-      await due.callback();
-    }
+    for (let due = this.takeDue(targetMs); due; due = this.takeDue(targetMs)) await due.callback();
     this.currentMs = targetMs;
   }
 
-  private nextDue(targetMs: number): PendingTimer | undefined {
+  /** The next timer due by `targetMs`, taken off the queue with the clock moved to its time. */
+  private takeDue(targetMs: number): PendingTimer | undefined {
     this.timers = this.timers.filter((t) => !t.cancelled);
-    return this.timers
+    const due = this.timers
       .filter((t) => t.dueAtMs <= targetMs)
       .sort((a, b) => a.dueAtMs - b.dueAtMs || a.sequence - b.sequence)[0];
+    if (due) {
+      this.currentMs = Math.max(this.currentMs, due.dueAtMs);
+      due.cancelled = true;
+    }
+    return due;
   }
 
   /** Number of timers still waiting. */
