@@ -64,6 +64,16 @@ export class BrokerMetrics {
     help: 'Records a consumer or share group never consumed because retention deleted them first.',
     labelNames: ['group', 'topic'],
   });
+  private readonly wsConnections = new Gauge({
+    name: 'weir_ws_connections',
+    help: 'Open WebSocket connections.',
+    registers: [this.registry],
+  });
+  private readonly wsUnsentBytes = new Gauge({
+    name: 'weir_ws_unsent_bytes',
+    help: 'Bytes queued for WebSocket clients and not yet sent, over all connections.',
+    registers: [this.registry],
+  });
   private readonly logStartOffset = new Gauge({
     name: 'weir_log_start_offset',
     help: 'First offset still in the log, per partition.',
@@ -181,6 +191,12 @@ export class BrokerMetrics {
       this.logEndOffset.set(labels, s.logEndOffset);
       this.partitionBytes.set(labels, s.bytes);
     }
+  }
+
+  /** Sets the WebSocket gauges: open connections and the bytes queued for them, unsent. */
+  reportWebSockets(connections: number, unsentBytes: number): void {
+    this.wsConnections.set(connections);
+    this.wsUnsentBytes.set(unsentBytes);
   }
 
   /** Replaces the streaming consumer group series with `groups` and `partitions`. */

@@ -36,6 +36,12 @@ export class BrokerGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   ) {
     router.observe((type, seconds) => metrics.requestAnswered('ws', type, seconds));
     this.heartbeat = new WsHeartbeat(clock, config.wsPingIntervalMs);
+    metrics.addCollector(() => {
+      const sessions = this.sessions();
+      let unsent = 0;
+      for (const session of sessions) unsent += session.bufferedBytes;
+      metrics.reportWebSockets(sessions.length, unsent);
+    });
     // A token removed from the tokens file ends its sockets, subscriptions included.
     access.onReload(() => {
       for (const session of this.sessions()) {
