@@ -216,6 +216,14 @@ export class ClusterRuntime
   }
 
   /**
+   * Resolves once a node started on port 0 has joined (it joins after its server listens, with
+   * the real port) and the state of what it gained is loaded; at once otherwise.
+   */
+  async joined(): Promise<void> {
+    if (this.joining) await this.joining;
+  }
+
+  /**
    * Settles who owns what again (a request found no owner, or the owner it knew was wrong):
    * runs a keeper tick now (this node takes partitions of its share that just appeared), waits
    * for what gains start (state loaded), then reads the directory again.

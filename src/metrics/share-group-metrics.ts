@@ -148,11 +148,16 @@ export class ShareGroupMetrics {
 
   /**
    * Refreshes the state gauges from `collect()` before every scrape, and makes the counters of
-   * every (group, topic) sampled exist.
+   * every (group, topic) sampled, or named by `groupTopics()`, exist (in a cluster a node
+   * samples only the share partitions it owns, but counts for every topic of its groups).
    */
-  collectFrom(collect: () => SharePartitionSample[] | Promise<SharePartitionSample[]>): void {
+  collectFrom(
+    collect: () => SharePartitionSample[] | Promise<SharePartitionSample[]>,
+    groupTopics: () => Array<{ group: string; topic: string }> = () => [],
+  ): void {
     this.broker.addCollector(async () => {
       const samples = await collect();
+      for (const { group, topic } of groupTopics()) this.groupReadsTopic(group, topic);
       this.lag.reset();
       this.records.reset();
       this.oldestAvailableAge.reset();

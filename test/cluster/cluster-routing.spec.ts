@@ -1,5 +1,12 @@
 import { WeirCluster } from '../support/weir-cluster';
-import { callUntilOk, partitionOfKey, readAll, recordKey, Worker } from './cluster-client';
+import {
+  callUntilOk,
+  partitionOfKey,
+  readAll,
+  ReceivedRecord,
+  recordKey,
+  Worker,
+} from './cluster-client';
 
 const PARTITIONS = 6;
 const RECORDS = 300;
@@ -104,5 +111,97 @@ describe('three Weir nodes over PostgreSQL: routing', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toHaveLength(RECORDS);
     expect(workers.filter((w) => w.accepted.length > 0).length).toBeGreaterThan(1);
+  });
+  it("describes and resets a share group through any node: each owner resets its own partitions, every node shows the owners' state, and each node's metrics cover only what it owns", async () => {
+    const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    await callUntilOk(a, 'POST', '/topics', { name: 'ledger', partitions: PARTITIONS }, 10_000);
+    await cluster.waitForOwners('node-1', 'ledger', PARTITIONS, 4 * cluster.leaseMs);
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const records = [0, 1, 2, 3].map((value) => ({ value, partition }));
+      await callUntilOk(a, 'POST', '/topics/ledger/records', { records }, 10_000);
+    }
+    await callUntilOk(b, 'PUT', '/queues/groups/ledgers', { topics: ['ledger'] }, 10_000);
+    // acquire every record through one node (gathered from every owner), accept offsets 0 and 1
+    const held: ReceivedRecord[] = [];
+    const deadline = Date.now() + 30_000;
+    while (held.length < 4 * PARTITIONS && Date.now() < deadline) {
+      const got = await callUntilOk(
+        c,
+        'POST',
+        '/queues/groups/ledgers/receive',
+        { maxRecords: 100, waitMs: 1_000, lockDurationMs: 60_000 },
+        10_000,
+      );
+      held.push(...(got.body.records as ReceivedRecord[]));
+    }
+    expect(held).toHaveLength(4 * PARTITIONS);
+    const done = held.filter((r) => r.offset < 2);
+    const acked = await callUntilOk(
+      a,
+      'POST',
+      '/queues/groups/ledgers/acks',
+      { acks: done.map((r) => ({ receipt: r.receipt, type: 'accept' })) },
+      10_000,
+    );
+    expect(acked.body.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+
+    const shape = (body: any) =>
+      body.partitions.map((p: any) => [p.partition, p.startOffset, p.acquired, p.lag]);
+    const before = Array.from({ length: PARTITIONS }, (_x, p) => [p, 2, 2, 2]);
+    for (const url of [a, b, c]) {
+      expect(
+        shape((await callUntilOk(url, 'GET', '/queues/groups/ledgers', undefined, 10_000)).body),
+      ).toEqual(before);
+    }
+
+    const reset = await callUntilOk(
+      c,
+      'POST',
+      '/queues/groups/ledgers/reset',
+      { to: 'latest' },
+      10_000,
+    );
+    const after = Array.from({ length: PARTITIONS }, (_x, p) => [p, 4, 0, 0]);
+    expect(shape(reset.body)).toEqual(after);
+    for (const url of [a, b]) {
+      expect(
+        shape((await callUntilOk(url, 'GET', '/queues/groups/ledgers', undefined, 10_000)).body),
+      ).toEqual(after);
+    }
+    const late = await callUntilOk(
+      b,
+      'POST',
+      '/queues/groups/ledgers/acks',
+      {
+        acks: held
+          .filter((r) => r.offset >= 2)
+          .map((r) => ({ receipt: r.receipt, type: 'accept' })),
+      },
+      10_000,
+    );
+    expect(new Set(late.body.results.map((r: any) => r.error?.code))).toEqual(
+      new Set(['LOCK_LOST']),
+    );
+
+    // each node reports the share partitions it owns, so that no series is counted twice
+    const series = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const re = /^weir_share_group_lag\{[^}]*group="ledgers"[^}]*partition="(\d+)"[^}]*\} /gm;
+      return [...text.matchAll(re)].map((m) => Number(m[1])).sort();
+    };
+    const { view } = await cluster.waitForOwners(
+      'node-1',
+      'ledger',
+      PARTITIONS,
+      4 * cluster.leaseMs,
+    );
+    const owned = (id: string) =>
+      view.partitions
+        .filter((p) => p.topic === 'ledger' && p.owner === id)
+        .map((p) => p.partition)
+        .sort();
+    const reported = await Promise.all(cluster.nodes.map((n) => series(n.url)));
+    expect(reported).toEqual(cluster.nodes.map((n) => owned(n.id)));
+    expect(reported.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

@@ -145,5 +145,19 @@ describe('share groups: bad input', () => {
       400,
       'INVALID_REQUEST',
     );
+    expectError(
+      await request(broker.url)
+        .post('/queues/groups/g/reset')
+        .send({ partitions: [0], to: 'latest' }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expectError(
+      await request(broker.url)
+        .post('/queues/groups/g/reset')
+        .send({ topic: 'jobs', partitions: [5], to: 'latest' }),
+      404,
+      'PARTITION_NOT_FOUND',
+    );
   });
 });

@@ -156,6 +156,37 @@ describe('share groups over HTTP', () => {
     expect((await q.receive('g')).records.map((r) => r.value)).toEqual([0, 1, 2, 3]);
   });
 
+  it('resets only the partitions named, and leaves the others where they were', async () => {
+    await request(broker.url).post('/topics').send({ name: 'multi', partitions: 3 }).expect(201);
+    for (let partition = 0; partition < 3; partition++) {
+      await request(broker.url)
+        .post('/topics/multi/records')
+        .send({ records: [0, 1].map((value) => ({ value, partition })) })
+        .expect(200);
+    }
+    await q.putGroup('g', { topics: ['multi'] });
+    const reset = await request(broker.url)
+      .post('/queues/groups/g/reset')
+      .send({ topic: 'multi', partitions: [0, 2], to: 'latest' })
+      .expect(200);
+    expect(
+      reset.body.partitions.map((p: { partition: number; startOffset: number; lag: number }) => [
+        p.partition,
+        p.startOffset,
+        p.lag,
+      ]),
+    ).toEqual([
+      [0, 2, 0],
+      [1, 0, 2],
+      [2, 2, 0],
+    ]);
+    const got = await q.receive('g', { maxRecords: 10 });
+    expect(got.records.map((r) => [r.partition, r.value])).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
+  });
+
   it('deletes a group', async () => {
     await q.putGroup('g', { topics: ['jobs'] });
     await request(broker.url).delete('/queues/groups/g').expect(204);

@@ -164,14 +164,25 @@ export class QueuesController {
   @Route({
     summary: 'Move a share group to earliest, latest, an offset or a timestamp',
     description:
-      "Moves the group's share partitions of one topic (or all) to a new start; works on a live group: in-flight deliveries are forgotten and their receipts answer LOCK_LOST, and waiting receivers are woken. An offset outside the log is moved to the nearer end.",
-    errors: [ErrorCode.GROUP_NOT_FOUND, ErrorCode.TOPIC_NOT_FOUND],
+      "Moves the group's share partitions of one topic (or all; `partitions` of it) to a new start; works on a live group: in-flight deliveries are forgotten and their receipts answer LOCK_LOST, and waiting receivers are woken. An offset outside the log is moved to the nearer end. In a cluster each partition's owner resets it.",
+    errors: [
+      ErrorCode.GROUP_NOT_FOUND,
+      ErrorCode.TOPIC_NOT_FOUND,
+      ErrorCode.PARTITION_NOT_FOUND,
+      ErrorCode.NOT_PARTITION_OWNER,
+    ],
     params: groupParamsSchema,
     body: resetSchema,
     response: shareGroupViewSchema,
   })
-  reset(@Param('group') group: string, @Body() body: ResetBody): Promise<ShareGroupView> {
-    return this.queues.reset(group, body);
+  reset(
+    @Param('group') group: string,
+    @Body() body: ResetBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<ShareGroupView> {
+    // A reset forwarded by another node resets what this node serves, nothing more.
+    return this.queues.reset(group, body, { authorization, forwarded: forwardedBy !== undefined });
   }
 
   @Permit(Action.MANAGE, groupParam())

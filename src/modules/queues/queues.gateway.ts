@@ -49,6 +49,7 @@ export class QueuesGateway implements OnModuleInit {
     this.hub.registerMode('share', async (raw, session, subscriptionId) => {
       const frame = parseWith(subscribeShareSchema, raw, 'frame');
       if (frame.lockDurationMs !== undefined) this.delivery.lockDuration(frame.lockDurationMs);
+      await this.groups.lookup(frame.group);
       const group = frame.topics
         ? await this.groups.ensure(frame.group, frame.topics)
         : this.groups.get(frame.group);

@@ -13,6 +13,7 @@ import { ShareOwnership } from './share-ownership';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
 import { ackRouterProvider, receiveRouterProvider } from './share-routing';
+import { resetRouterProvider } from './share-reset-routing';
 import { ShareSettlement } from './share-settlement';
 
 /** Share groups: queue semantics on the log (DESIGN §3). */
@@ -31,6 +32,7 @@ import { ShareSettlement } from './share-settlement';
     ShareAckService,
     receiveRouterProvider,
     ackRouterProvider,
+    resetRouterProvider,
     QueuesService,
     QueuesGateway,
   ],

@@ -146,6 +146,11 @@ export type AcksBody = z.infer<typeof acksSchema>;
 export const resetSchema = z
   .object({
     topic: z.string().optional().describe('Only this topic; default: every topic of the group.'),
+    partitions: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .optional()
+      .describe('Only these partitions of `topic` (which it needs); default: every partition.'),
     to: z
       .union([
         z.enum(['earliest', 'latest']),
@@ -158,7 +163,11 @@ export const resetSchema = z
         'New start: the log start, the log end, an offset, or the first record at or after a timestamp.',
       ),
   })
-  .strict();
+  .strict()
+  .refine((body) => body.partitions === undefined || body.topic !== undefined, {
+    message: '`partitions` needs `topic`',
+    path: ['partitions'],
+  });
 export type ResetBody = z.infer<typeof resetSchema>;
 
 export const deliveredRecordSchema = recordViewSchema.extend({

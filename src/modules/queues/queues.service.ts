@@ -1,4 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { NotPartitionOwnerError } from '../../cluster/lease-store';
+import { ResetTarget, ShareResetRouter } from '../../cluster/share-reset-router';
 import { Clock } from '../../common/clock';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { DlqService } from '../dlq/dlq.service';
@@ -8,6 +10,7 @@ import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror
 import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
+import { SharePartition } from './domain/share-partition';
 import { deadLetterTopicFor } from './domain/share-group-config';
 import type { KeyOrderCounts } from './domain/share-partition-types';
 import { PutShareGroupBody, ResetBody, ShareGroupList, ShareGroupView } from './queues.schemas';
@@ -17,7 +20,8 @@ import {
   ShareDeliveryService,
 } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
-import { SharePartitionRef, SharePartitionWriter } from './share-partition-writer';
+import { SharePartitionWriter } from './share-partition-writer';
+import { ShareOwnership } from './share-ownership';
 import { noEffects } from './share-settlement';
 import { LogWaiters } from '../topics/log-waiters';
 
@@ -35,11 +39,24 @@ export class QueuesService implements OnModuleInit {
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(DlqService) private readonly dlq: DlqService,
+    @Inject(ShareOwnership) private readonly ownership: ShareOwnership,
+    @Inject(ShareResetRouter) private readonly resetRouter: ShareResetRouter,
   ) {}
 
   onModuleInit(): void {
-    this.metrics.collectFrom(async () =>
-      (await Promise.all(this.groups.all().map((g) => this.samples(g)))).flat(),
+    this.metrics.collectFrom(
+      async () => {
+        await this.ownership.joined(); // what it owns is known then
+        return (await Promise.all(this.groups.all().map((g) => this.samples(g, 'served')))).flat();
+      },
+      () =>
+        this.groups
+          .all()
+          .flatMap((g) =>
+            g.config.topics
+              .filter((topic) => this.topics.find(topic) !== undefined)
+              .map((topic) => ({ group: g.name, topic })),
+          ),
     );
     this.dlq.includeNamedTopics(() => this.deadLetterTopics());
   }
@@ -76,46 +93,88 @@ export class QueuesService implements OnModuleInit {
     };
   }
 
-  describeByName(name: string): Promise<ShareGroupView> {
+  async describeByName(name: string): Promise<ShareGroupView> {
+    await this.groups.lookup(name);
     return this.describe(this.groups.get(name));
   }
 
   /**
-   * Moves the group's share partitions of `topic` (or all its topics) to `to`, forgetting their
-   * in-flight records: one write, holding every one of those partitions.
+   * Moves the group's share partitions of `topic` (or all its topics; `partitions` of it) to
+   * `to`, forgetting their in-flight records. In a cluster each owner resets the partitions it
+   * serves (`ShareResetRouter`); a reset `forwarded` by another node resets only partitions
+   * served here, else it fails with `NOT_PARTITION_OWNER` (the sender routes it again).
    */
-  async reset(name: string, body: ResetBody): Promise<ShareGroupView> {
+  async reset(
+    name: string,
+    body: ResetBody,
+    caller: { authorization?: string; forwarded?: boolean } = {},
+  ): Promise<ShareGroupView> {
+    await this.groups.lookup(name);
     const group = this.groups.get(name);
+    const targets = this.resetTargets(group, body);
+    const here = (part: ResetTarget[]) => this.resetHere(group, part, body.to);
+    if (caller.forwarded) await here(targets);
+    else await this.resetRouter.reset(group.name, body.to, targets, here, caller);
+    this.waiters.notify(shareGroupKey(group.id));
+    this.delivery.poke();
+    return this.describe(group);
+  }
+
+  private resetTargets(group: ShareGroup, body: ResetBody): ResetTarget[] {
     if (body.topic !== undefined && !group.config.topics.includes(body.topic)) {
       throw new BrokerError(
         ErrorCode.TOPIC_NOT_FOUND,
         `Share group '${group.name}' does not consume topic '${body.topic}'`,
       );
     }
-    const names = body.topic !== undefined ? [body.topic] : group.config.topics;
-    const targets: Array<SharePartitionRef & { topic: TopicRow; offset: number }> = [];
-    for (const topic of names.map((n) => this.topics.get(n))) {
-      for (let p = 0; p < topic.partitions; p++) {
-        const offset = await this.groups.positionFor(topic, p, body.to);
-        targets.push({ topic, topicId: topic.id, partition: p, offset });
+    const targets: ResetTarget[] = [];
+    for (const name of body.topic !== undefined ? [body.topic] : group.config.topics) {
+      const topic = this.topics.get(name);
+      const all = [...Array(topic.partitions).keys()];
+      for (const partition of body.partitions ? [...new Set(body.partitions)] : all) {
+        if (partition >= topic.partitions) {
+          throw new BrokerError(
+            ErrorCode.PARTITION_NOT_FOUND,
+            `Topic '${topic.name}' has ${topic.partitions} partitions, no partition ${partition}`,
+          );
+        }
+        targets.push({ topic: topic.name, topicId: topic.id, partition });
       }
     }
-    await this.writer.exclusive(group, targets, async () => {
+    return targets;
+  }
+
+  /** Resets share partitions this node serves: one write, holding every one of them. */
+  private async resetHere(
+    group: ShareGroup,
+    targets: readonly ResetTarget[],
+    to: ResetBody['to'],
+  ): Promise<void> {
+    for (const { topicId, partition } of targets) {
+      if (!this.ownership.serves(topicId, partition)) {
+        throw new NotPartitionOwnerError(topicId, partition);
+      }
+    }
+    const positioned: Array<ResetTarget & { row: TopicRow; offset: number }> = [];
+    for (const target of targets) {
+      const row = this.topics.get(target.topic);
+      const offset = await this.groups.positionFor(row, target.partition, to);
+      positioned.push({ ...target, row, offset });
+    }
+    await this.writer.exclusive(group, positioned, async () => {
       if (group.deleted) return;
-      const parts = targets.map(({ topic, partition, offset }) => {
-        const state = this.groups.partition(group, topic, partition);
+      const parts = positioned.map(({ row, partition, offset }) => {
+        const state = this.groups.partition(group, row, partition);
         state.resetTo(offset);
-        return { group, topicId: topic.id, partition, state, archivals: [] };
+        return { group, topicId: row.id, partition, state, archivals: [] };
       });
       await this.writer.commit(parts, this.clock.now(), noEffects());
     });
-    this.waiters.notify(shareGroupKey(group.id));
-    this.delivery.poke();
-    return this.describe(group);
   }
 
   /** Deletes the group and wakes what waits on it: receives answer empty, subscriptions end. */
   async delete(name: string): Promise<void> {
+    await this.groups.lookup(name);
     const group = await this.groups.delete(name);
     this.waiters.notify(shareGroupKey(group.id));
     this.waiters.notify(shareGroupDeletedKey(group.id));
@@ -169,18 +228,38 @@ export class QueuesService implements OnModuleInit {
     return names;
   }
 
+  /**
+   * One sample per share partition of the group. The partitions this node serves are read from
+   * memory. In a cluster the others live at their owners, who write every change before
+   * answering: they are read from storage. The metrics (`served`) report only the partitions
+   * whose lease this node holds (loaded or being loaded), so that no series is reported twice.
+   */
   private async samples(
     group: ShareGroup,
+    scope: 'all' | 'served' = 'all',
   ): Promise<Array<SharePartitionSample & { startOffset: number; endOffset: number }>> {
     const now = this.clock.now();
     const samples: Array<SharePartitionSample & { startOffset: number; endOffset: number }> = [];
+    let stored: Promise<Map<string, SharePartition>> | undefined;
     for (const name of group.config.topics) {
       const topic = this.topics.find(name);
       if (!topic) continue;
       for (let partition = 0; partition < topic.partitions; partition++) {
+        let state: SharePartition;
+        if (this.ownership.serves(topic.id, partition)) {
+          state = this.groups.view(group, topic, partition);
+        } else if (scope === 'served' && !this.ownership.holds(topic.id, partition)) {
+          continue;
+        } else {
+          // the owner's state, and log ends as fresh as it (this node's mirror of other
+          // owners' partitions follows at each lease tick)
+          stored ??= this.partitionBounds.refreshAll().then(() => this.groups.storedViews(group));
+          state =
+            (await stored).get(`${topic.id}/${partition}`) ??
+            this.groups.unusedView(group, topic, partition);
+        }
         const log = this.partitionBounds.partitionState(topic.id, partition);
         const logEnd = log?.logEndOffset ?? 0;
-        const state = this.groups.view(group, topic, partition);
         const oldest = state.oldestAvailableOffset(logEnd);
         const sample = {
           group: group.name,

@@ -64,7 +64,7 @@ export class ShareAckService {
         `At most ${this.config.maxAckBatch} acknowledgements per request, got ${acks.length}`,
       );
     }
-    const expected = groupName !== undefined ? this.groups.find(groupName) : undefined;
+    const expected = groupName !== undefined ? await this.groups.lookup(groupName) : undefined;
     const results = new Array<AckResult>(acks.length);
     const checked: CheckedAck[] = [];
     let ofDeletedGroup = false;

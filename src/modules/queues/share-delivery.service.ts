@@ -72,6 +72,7 @@ export class ShareDeliveryService {
    * defaults when `topics` are given.
    */
   async receive(groupName: string, options: ReceiveOptions): Promise<ShareDelivery> {
+    await this.groups.lookup(groupName);
     const group = options.topics
       ? await this.groups.ensure(groupName, options.topics)
       : this.groups.get(groupName);

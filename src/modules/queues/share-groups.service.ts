@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ClusterRuntime } from '../../cluster/cluster-runtime';
 import { Clock } from '../../common/clock';
 import { BROKER_CONFIG } from '../../common/core.module';
 import { BrokerError, ErrorCode } from '../../common/errors';
@@ -48,6 +49,7 @@ export class ShareGroupsService implements OnModuleInit {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(ShareGroupMetrics) private readonly metrics: ShareGroupMetrics,
+    @Inject(ClusterRuntime) private readonly runtime: ClusterRuntime,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -110,6 +112,18 @@ export class ShareGroupsService implements OnModuleInit {
 
   /** The group named `name`, if it exists. */
   find(name: string): ShareGroup | undefined {
+    return this.groups.get(name);
+  }
+
+  /**
+   * Makes sure a group another node just created is known here before a request names it: in
+   * a cluster, a name not known in memory is looked up in storage (`syncFromStorage`) rather
+   * than answered `GROUP_NOT_FOUND` until the next lease tick. On a single node memory is all.
+   */
+  async lookup(name: string): Promise<ShareGroup | undefined> {
+    const known = this.groups.get(name);
+    if (known || !this.runtime.clustered) return known;
+    await this.syncFromStorage();
     return this.groups.get(name);
   }
 
@@ -220,6 +234,24 @@ export class ShareGroupsService implements OnModuleInit {
    */
   view(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
     return group.get(topic.id, partition) ?? this.unused(group, topic, partition);
+  }
+
+  /**
+   * The share partitions of `group` as storage holds them now, by `topicId/partition`, for
+   * reading only: how a node shows partitions whose owner is another node (every change is
+   * written before it is answered). Nothing is adopted into memory.
+   */
+  async storedViews(group: ShareGroup): Promise<Map<string, SharePartition>> {
+    const views = new Map<string, SharePartition>();
+    for (const stored of await this.storage.shares.load(group.id)) {
+      views.set(`${stored.topicId}/${stored.partition}`, this.fromStored(group, stored));
+    }
+    return views;
+  }
+
+  /** A share partition of `group` not used yet, as `partition()` would create it; not kept. */
+  unusedView(group: ShareGroup, topic: TopicRow, partition: number): SharePartition {
+    return this.unused(group, topic, partition);
   }
 
   /**

@@ -57,6 +57,19 @@ export class ShareOwnership {
     );
   }
 
+  /**
+   * True when this node holds the lease of the topic partition (always on a single node), even
+   * if the share state is not loaded yet: its share partitions' metrics are reported here.
+   */
+  holds(topicId: number, partition: number): boolean {
+    return !this.runtime.clustered || this.runtime.serves(topicId, partition);
+  }
+
+  /** Resolves once this node has joined its cluster (at once on a single node). */
+  joined(): Promise<void> {
+    return this.runtime.joined();
+  }
+
   /** Listens to changes of what is served. */
   onChange(listener: () => void): void {
     this.listeners.add(listener);

@@ -41,6 +41,7 @@ export const receiveRouterProvider: Provider = {
           return { records: got.records, count: got.delivered.length };
         },
         settle: async (group, request) => {
+          await groups.lookup(group);
           const names = request.topics ?? groups.find(group)?.config.topics ?? [];
           const unowned = names.some((name) => {
             const topic = topics.find(name);
