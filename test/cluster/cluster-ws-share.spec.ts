@@ -5,6 +5,8 @@ import { WsShareWorker } from './ws-share-worker';
 
 const PARTITIONS = 6;
 const LEASE_MS = 2_000;
+/** Locks that outlast the test: a record available again was released, not expired. */
+const LOCK_MS = 600_000;
 
 const ownerOf = (view: ClusterView, topic: string) =>
   new Map(view.partitions.filter((p) => p.topic === topic).map((p) => [p.partition, p.owner]));
@@ -95,7 +97,7 @@ describe('three Weir nodes over PostgreSQL: WebSocket share subscriptions', () =
     expect(left.body.records).toEqual([]);
   });
 
-  it('makes the records of remote partitions a closed subscription held available again at once on their owners', async () => {
+  it('renews and releases records of remote partitions over the socket at their owners, and makes what a closed subscription held available again at once', async () => {
     const a = cluster.node('node-1').url;
     // more than node-1's own partitions hold (50 records each): the others' records are needed
     const local = [...ownerOf(await cluster.view('node-1'), 'jobs').values()].filter(
@@ -104,7 +106,7 @@ describe('three Weir nodes over PostgreSQL: WebSocket share subscriptions', () =
     const credit = 50 * (local + 1);
     const holder = await WsShareWorker.start(a, 'held', {
       credit,
-      lockDurationMs: 600_000,
+      lockDurationMs: LOCK_MS,
       hold: true,
     });
     workers.push(holder);
@@ -116,6 +118,35 @@ describe('three Weir nodes over PostgreSQL: WebSocket share subscriptions', () =
     const now = ownerOf(await cluster.view('node-1'), 'jobs');
     const heldRemote = holder.deliveries.filter((r) => now.get(r.partition) !== 'node-1');
     expect(heldRemote.length).toBeGreaterThanOrEqual(50);
+    // renew and release of remote records over the socket go to their owners
+    const [renewed, released] = heldRemote;
+    const answer = await holder.client.request(
+      {
+        type: 'ack',
+        acks: [
+          { receipt: renewed!.receipt, type: 'renew', lockDurationMs: LOCK_MS },
+          { receipt: released!.receipt, type: 'release' },
+        ],
+      },
+      15_000,
+    );
+    expect(answer).toMatchObject({
+      type: 'acked',
+      results: [
+        { receipt: renewed!.receipt, ok: true, lockExpiresAtMs: expect.any(Number) },
+        { receipt: released!.receipt, ok: true },
+      ],
+    });
+    const [stale] = (
+      await callUntilOk(
+        a,
+        'POST',
+        '/queues/groups/held/acks',
+        { acks: [{ receipt: released!.receipt, type: 'accept' }] },
+        10_000,
+      )
+    ).body.results;
+    expect(stale.error.code).toBe('LOCK_LOST');
 
     expect(await holder.unsubscribe()).toMatchObject({ type: 'unsubscribed' });
     // Their locks would last ten minutes: they are available now, at their owners, through
@@ -127,7 +158,7 @@ describe('three Weir nodes over PostgreSQL: WebSocket share subscriptions', () =
         cluster.node('node-2').url,
         'POST',
         '/queues/groups/held/receive',
-        { maxRecords: 100, lockDurationMs: 600_000 },
+        { maxRecords: 100, lockDurationMs: LOCK_MS },
         10_000,
       );
       for (const r of got.body.records as ReceivedRecord[]) again.set(recordKey(r), r);
