@@ -168,13 +168,22 @@ describe('three Weir nodes over PostgreSQL: WebSocket share subscriptions', () =
     }
   });
 
-  it('keeps a worker on one node receiving the partitions that move when a peer is killed', async () => {
+  it('keeps a worker on one node receiving the partitions that move when a peer is killed, and redelivers what a worker on the dead node held once its locks expire', async () => {
     const a = cluster.node('node-1').url;
     const worker = await WsShareWorker.start(a, 'survive', { credit: 20, lockDurationMs: 3_000 });
     workers.push(worker);
+    // node-3's worker holds records of every owner's partitions when its node dies
+    const doomed = await WsShareWorker.start(cluster.node('node-3').url, 'survive', {
+      credit: 30,
+      lockDurationMs: 10_000,
+      hold: true,
+    });
+    workers.push(doomed);
     produced.push(...(await produceEverywhere(a, 'jobs', 20, 1e6)));
+    await eventually(() => doomed.deliveries.length === 30, 30_000, "node-3's worker holds 30");
     await eventually(
-      () => new Set(keysOf(worker.accepted)).size >= produced.length,
+      () =>
+        new Set([...keysOf(worker.accepted), ...keysOf(doomed.deliveries)]).size >= produced.length,
       30_000,
       'records before the kill accepted',
     );
@@ -201,5 +210,9 @@ describe('three Weir nodes over PostgreSQL: WebSocket share subscriptions', () =
       (r) => moved.includes(r.partition) && after.includes(recordKey(r)),
     );
     expect(movedAfter.length).toBe(20 * moved.length);
+    const acceptedAt = new Map(worker.accepted.map((r) => [recordKey(r), r]));
+    for (const held of doomed.deliveries) {
+      expect(acceptedAt.get(recordKey(held))?.deliveryCount).toBe(held.deliveryCount + 1);
+    }
   });
 });
