@@ -118,6 +118,23 @@ describe('gatherReceive', () => {
     await expect(gatherReceive([down], 10, 0, counting)).rejects.toThrow('unreachable');
   });
 
+  it('fails when every owner fails, also when the caller would wait, instead of answering empty at once', async () => {
+    const down = new Source('down', [], new Error('unreachable'));
+    const gone = new Source('gone', [], new Error('refused'));
+    await expect(gatherReceive([down, gone], 10, 5_000, counting)).rejects.toThrow('unreachable');
+    expect(down.asked).toEqual([[10, 0]]);
+  });
+
+  it('fails when every wait fails at once', async () => {
+    /** Answers empty at once, then fails when waited on. */
+    const flaky: GatherSource<number[]> = {
+      nodeId: 'flaky',
+      receive: (_max, wait) =>
+        wait === 0 ? Promise.resolve([]) : Promise.reject(new Error('lost')),
+    };
+    await expect(gatherReceive([flaky], 10, 5_000, counting)).rejects.toThrow('lost');
+  });
+
   it('rotates the order in which owners are asked', () => {
     expect(rotate(['a', 'b', 'c'], 4)).toEqual(['b', 'c', 'a']);
     expect(rotate([], 1)).toEqual([]);

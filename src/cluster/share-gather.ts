@@ -37,8 +37,9 @@ export function rotate<T>(items: readonly T[], start: number): T[] {
  * receive: the others are told to stop (`signal`) and answer empty. A record acquired by a
  * source in the instant between its wake-up and that signal is handed to `counting.late`, or,
  * without it, not lost: its lock expires and it is delivered again (`deliveryCount` + 1). A
- * failed source is skipped (reported through `failed`); when every source failed, the first
- * failure is thrown. `signal` (the caller's) ends the receive early: the sources are told to
+ * failed source is skipped (reported through `failed`); when every source failed, in the first
+ * round or in the wait, the first failure is thrown (the caller is not answered empty at once,
+ * as if it had waited). `signal` (the caller's) ends the receive early: the sources are told to
  * stop and what was gathered so far is answered.
  */
 export async function gatherReceive<R>(
@@ -67,13 +68,14 @@ export async function gatherReceive<R>(
       counting.failed?.(source.nodeId, error);
     }
   }
-  if (count > 0 || waitMs <= 0 || sources.length === 0 || signal.aborted) {
-    if (failures === sources.length && sources.length > 0) throw firstError;
-    return got;
-  }
+  // every owner failed: no wait (that would fail again at once), the failure is the answer
+  if (failures === sources.length && sources.length > 0) throw firstError;
+  if (count > 0 || waitMs <= 0 || sources.length === 0 || signal.aborted) return got;
   const stop = new AbortController();
   const stopAll = (): void => stop.abort();
   signal.addEventListener('abort', stopAll, { once: true });
+  let waitFailures = 0;
+  let firstWaitError: unknown;
   try {
     const first = await firstWith(
       sources.map(async (source) => {
@@ -81,12 +83,18 @@ export async function gatherReceive<R>(
           const result = await source.receive(maxRecords, waitMs, stop.signal);
           if (counting.count(result) > 0) return result;
         } catch (error) {
-          if (!stop.signal.aborted) counting.failed?.(source.nodeId, error);
+          if (!stop.signal.aborted) {
+            waitFailures += 1;
+            firstWaitError ??= error;
+            counting.failed?.(source.nodeId, error);
+          }
         }
         return undefined;
       }),
       (result) => counting.late?.(result),
     );
+    // every wait failed (nothing waited): a caller in a loop must not come back at once
+    if (first === undefined && waitFailures === sources.length) throw firstWaitError;
     return first === undefined ? [] : [first];
   } finally {
     stop.abort();

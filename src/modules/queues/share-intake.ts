@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { CallerContext } from '../../cluster/produce-router';
+import { isOwnershipMiss } from '../../cluster/partition-dispatch';
 import type { ReceiveRouter, RemoteRecords } from '../../cluster/receive-router';
 import type { GatherSource } from '../../cluster/share-gather';
+import { BrokerError, ErrorCode } from '../../common/errors';
 import { joinJsonArrays } from '../../common/record-wire';
 import { LogWaiters } from '../topics/log-waiters';
 import { ShareGroup } from './domain/share-group';
@@ -83,6 +85,17 @@ export class LocalShareIntake implements ShareIntake {
 
 type LocalRecords = { records: Buffer; count: number; delivered: DeliveredRef[] };
 
+/** Pause before a subscription's next round after a transient failure. Ms. */
+const RETRY_PAUSE_MS = 1_000;
+
+/** A failure that passes by itself: no owner now, an owner unreachable, the database away. */
+function isTransient(error: unknown): boolean {
+  return (
+    isOwnershipMiss(error) ||
+    (error instanceof BrokerError && error.code === ErrorCode.STORAGE_UNAVAILABLE)
+  );
+}
+
 /**
  * A subscription's records in a cluster (DESIGN §7 "Routing"): from every owner of the
  * group's partitions, through the `ReceiveRouter` (this node's share partitions acquired here,
@@ -107,45 +120,34 @@ export class GatheredShareIntake implements ShareIntake {
   ) {}
 
   async receive(maxRecords: number, cancelled: () => boolean): Promise<IntakeBatch> {
-    const { memberId, topics, lockDurationMs, wakeKey, waitMs } = this.request;
-    const here: GatherSource<LocalRecords> = {
-      nodeId: '',
-      receive: async (max, wait, signal) => {
-        const wake = (): void => this.waiters.notify(wakeKey);
-        signal.addEventListener('abort', wake, { once: true });
-        try {
-          const got = await this.delivery.receiveFrom(this.group, {
-            memberId,
-            maxRecords: max,
-            waitMs: wait,
-            wakeKey,
-            cancelled: () => signal.aborted || cancelled(),
-            ...(topics ? { topics } : {}),
-            ...(lockDurationMs !== undefined ? { lockDurationMs } : {}),
-          });
-          return { records: got.records, count: got.delivered.length, delivered: got.delivered };
-        } finally {
-          signal.removeEventListener('abort', wake);
-        }
-      },
-    };
-    const parts = await this.router.gather(
-      this.group.name,
-      {
-        memberId,
-        ...(topics ? { topics } : {}),
-        ...(lockDurationMs !== undefined ? { lockDurationMs } : {}),
-      },
-      here,
-      maxRecords,
-      waitMs,
-      this.caller,
-      {
-        signal: this.closing.signal,
-        rotateAll: true,
-        late: (part) => void this.giveBack(batchOf([part], this.contacted)),
-      },
-    );
+    if (cancelled()) return batchOf([]);
+    const { memberId, topics, lockDurationMs, waitMs } = this.request;
+    let parts: Array<LocalRecords | RemoteRecords>;
+    try {
+      parts = await this.router.gather(
+        this.group.name,
+        {
+          memberId,
+          ...(topics ? { topics } : {}),
+          ...(lockDurationMs !== undefined ? { lockDurationMs } : {}),
+        },
+        this.localSource(cancelled),
+        maxRecords,
+        waitMs,
+        this.caller,
+        {
+          signal: this.closing.signal,
+          rotateAll: true,
+          late: (part) => void this.giveBack(batchOf([part], this.contacted)),
+        },
+      );
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      // A takeover or a database fail-over under way: try again after a pause, not in a loop.
+      this.logger.warn(`receiving for a subscription failed, retrying: ${String(error)}`);
+      await this.waiters.waitForAny([this.request.wakeKey], RETRY_PAUSE_MS);
+      return batchOf([]);
+    }
     return batchOf(parts, this.contacted);
   }
 
@@ -179,6 +181,33 @@ export class GatheredShareIntake implements ShareIntake {
 
   stop(): void {
     this.closing.abort();
+  }
+
+  /** This node's share partitions as one source of a gathered round. */
+  private localSource(cancelled: () => boolean): GatherSource<LocalRecords> {
+    const { memberId, topics, lockDurationMs, wakeKey } = this.request;
+    return {
+      nodeId: '',
+      receive: async (max, wait, signal) => {
+        // a wait here ends when the round ends elsewhere (another owner answered, a close)
+        const wake = (): void => this.waiters.notify(wakeKey);
+        signal.addEventListener('abort', wake, { once: true });
+        try {
+          const got = await this.delivery.receiveFrom(this.group, {
+            memberId,
+            maxRecords: max,
+            waitMs: wait,
+            wakeKey,
+            cancelled: () => signal.aborted || cancelled(),
+            ...(topics ? { topics } : {}),
+            ...(lockDurationMs !== undefined ? { lockDurationMs } : {}),
+          });
+          return { records: got.records, count: got.delivered.length, delivered: got.delivered };
+        } finally {
+          signal.removeEventListener('abort', wake);
+        }
+      },
+    };
   }
 
   /** Releases at one owner; a failure leaves the records to their lock expiry (logged). */
