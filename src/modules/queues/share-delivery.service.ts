@@ -73,7 +73,10 @@ export class ShareDeliveryService {
    * defaults when `topics` are given.
    */
   async receive(groupName: string, options: ReceiveOptions): Promise<ShareDelivery> {
-    return this.receiveFrom(await this.groupFor(groupName, options), options);
+    const group = options.topics
+      ? await this.groups.ensure(groupName, options.topics)
+      : this.groups.get(groupName);
+    return this.receiveFrom(group, options);
   }
 
   /**
@@ -87,18 +90,17 @@ export class ShareDeliveryService {
     options: ReceiveOptions,
     gone: AbortSignal,
   ): Promise<ShareDelivery> {
-    const group = await this.groupFor(groupName, options);
     const wakeKey = `forwarded:${randomUUID()}`;
     const wake = (): void => this.waiters.notify(wakeKey);
     gone.addEventListener('abort', wake, { once: true });
     try {
-      const delivery = await this.receiveFrom(group, {
+      const delivery = await this.receive(groupName, {
         ...options,
         wakeKey,
         cancelled: () => gone.aborted,
       });
       if (!gone.aborted || delivery.delivered.length === 0) return delivery;
-      await this.releaseUnsent(group, delivery.delivered);
+      await this.releaseUnsent(this.groups.get(groupName), delivery.delivered);
       return { memberId: delivery.memberId, records: EMPTY, delivered: [] };
     } finally {
       gone.removeEventListener('abort', wake);
@@ -119,12 +121,6 @@ export class ShareDeliveryService {
       return parts && parts.groupId === group.id ? [parts] : [];
     });
     await this.releaseUnsent(group, refs);
-  }
-
-  private async groupFor(groupName: string, options: ReceiveOptions): Promise<ShareGroup> {
-    return options.topics
-      ? await this.groups.ensure(groupName, options.topics)
-      : this.groups.get(groupName);
   }
 
   /**
