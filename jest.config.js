@@ -33,6 +33,7 @@ const POSTGRES_E2E = [
   'queues-expiry-isolation',
   'queues-expiry-metrics',
   'queues-lifecycle',
+  'queues-member-release',
   'queues-list',
   'queues-load',
   'queues-wakeups',

@@ -82,4 +82,50 @@ describe('AckRouter', () => {
     expect(routes.refreshes).toBe(1);
     expect(peers.calls).toHaveLength(2);
   });
+
+  it("routes an ack frame's items by the group and partition each receipt names, and answers the rest here", async () => {
+    const peers = new Peers();
+    const local: Array<[string | undefined, unknown[]]> = [];
+    const router = new AckRouter(routing({ 0: LOCAL, 1: B }), peers, (group, acks) => {
+      local.push([group, [...acks]]);
+      return Promise.resolve(applied(1)(acks) as RoutedAckResult[]);
+    });
+    const ofGroup = (groupId: number, partition: number) => ({
+      receipt: formatReceipt({
+        groupId,
+        topicId: 7,
+        partition,
+        offset: 1,
+        token: 'abcdef0123456789',
+      }),
+      type: 'accept',
+    });
+    const acks = [ofGroup(3, 1), ofGroup(4, 1), ofGroup(9, 1), ofGroup(3, 0), 'junk'];
+    const names: Record<number, string> = { 3: 'billing', 4: 'audit' };
+    const results = await router.acknowledgeByReceipt(acks, (id) => names[id], {
+      authorization: 'Bearer t',
+    });
+    expect(results.map((r) => r.ok && r.lockExpiresAtMs)).toEqual([2, 2, 1, 1, 1]);
+    expect(peers.calls.map((c) => [c.path, c.acks, c.call.authorization])).toEqual([
+      ['/queues/groups/billing/acks', [acks[0]], 'Bearer t'],
+      ['/queues/groups/audit/acks', [acks[1]], 'Bearer t'],
+    ]);
+    // group 9 is not known here (deleted): answered here, as on a single node
+    expect(local).toEqual([
+      ['billing', [acks[3]]],
+      [undefined, [acks[2], acks[4]]],
+    ]);
+  });
+
+  it('acknowledges an ack frame here, naming no group, on a single node', async () => {
+    const peers = new Peers();
+    const local: Array<string | undefined> = [];
+    const router = new AckRouter({ ...routing({}), clustered: false }, peers, (group, acks) => {
+      local.push(group);
+      return Promise.resolve(applied(1)(acks) as RoutedAckResult[]);
+    });
+    await router.acknowledgeByReceipt([accept(1, 5)], () => 'billing');
+    expect(local).toEqual([undefined]);
+    expect(peers.calls).toEqual([]);
+  });
 });

@@ -11,8 +11,14 @@ export type RoutedAckResult =
   | { receipt: string; ok: true; lockExpiresAtMs?: number }
   | { receipt: unknown; ok: false; error: { code: string; message: string; details?: unknown } };
 
-/** Acknowledges here: answers one result per item, in order. */
-export type LocalAcks = (group: string, acks: readonly unknown[]) => Promise<RoutedAckResult[]>;
+/**
+ * Acknowledges here: answers one result per item, in order; without a group, each receipt's
+ * own group (a WebSocket `ack` frame).
+ */
+export type LocalAcks = (
+  group: string | undefined,
+  acks: readonly unknown[],
+) => Promise<RoutedAckResult[]>;
 
 const LOCAL: PartitionRoute = { kind: 'local' };
 
@@ -33,6 +39,41 @@ export class AckRouter {
     private readonly local: LocalAcks,
     private readonly metrics: ClusterMetrics | null = null,
   ) {}
+
+  /**
+   * Acknowledgements that name no group (a WebSocket `ack` frame): the items of each group
+   * (the one its receipt names, by `groupNameOf`) are routed as `acknowledge` routes them; the
+   * items of no group known here (not a receipt, a deleted group) are answered here, as on a
+   * single node. Answers one result per item, in request order.
+   */
+  async acknowledgeByReceipt(
+    acks: readonly unknown[],
+    groupNameOf: (groupId: number) => string | undefined,
+    caller: CallerContext = {},
+  ): Promise<RoutedAckResult[]> {
+    if (!this.routing.clustered) return this.local(undefined, acks);
+    const byGroup = new Map<string | undefined, number[]>();
+    acks.forEach((item, index) => {
+      const receipt = (item as { receipt?: unknown } | null)?.receipt;
+      const parts = typeof receipt === 'string' ? parseReceipt(receipt) : undefined;
+      const group = parts ? groupNameOf(parts.groupId) : undefined;
+      const indexes = byGroup.get(group) ?? [];
+      indexes.push(index);
+      byGroup.set(group, indexes);
+    });
+    const results = new Array<RoutedAckResult>(acks.length);
+    await Promise.all(
+      [...byGroup].map(async ([group, indexes]) => {
+        const items = indexes.map((index) => acks[index]);
+        const answered =
+          group === undefined
+            ? await this.local(undefined, items)
+            : await this.acknowledge(group, items, caller);
+        indexes.forEach((index, i) => (results[index] = answered[i]!));
+      }),
+    );
+    return results;
+  }
 
   async acknowledge(
     group: string,

@@ -65,6 +65,42 @@ describe('gatherReceive', () => {
     expect(a.stopped).toBe(true);
   });
 
+  it('hands records another owner acquired after the first answer to late, instead of dropping them', async () => {
+    const a = new Source('a', []);
+    const b = new Source('b', []);
+    const late: number[][] = [];
+    // b's records arrive in the same turn as a's: b has acquired before it sees the stop
+    const gathered = gatherReceive([a, b], 10, 5_000, {
+      ...counting,
+      late: (records) => late.push(records),
+    });
+    await settle();
+    a.arrive([1]);
+    b.arrive([2, 3]);
+    expect(await gathered).toEqual([[1]]);
+    await settle();
+    expect(late).toEqual([[2, 3]]);
+  });
+
+  it("ends a wait when the caller's signal aborts: every owner is told to stop and nothing is answered", async () => {
+    const a = new Source('a', []);
+    const b = new Source('b', []);
+    const caller = new AbortController();
+    const gathered = gatherReceive([a, b], 10, 5_000, counting, caller.signal);
+    await settle();
+    caller.abort();
+    expect(await gathered).toEqual([]);
+    expect([a.stopped, b.stopped]).toEqual([true, true]);
+  });
+
+  it('asks no owner when the caller has already given up', async () => {
+    const a = new Source('a', [1]);
+    const caller = new AbortController();
+    caller.abort();
+    expect(await gatherReceive([a], 10, 5_000, counting, caller.signal)).toEqual([]);
+    expect(a.asked).toEqual([]);
+  });
+
   it('answers empty without waiting when the caller does not wait', async () => {
     const a = new Source('a', []);
     expect(await gatherReceive([a], 10, 0, counting)).toEqual([]);
@@ -80,6 +116,23 @@ describe('gatherReceive', () => {
     ).toEqual([[1]]);
     expect(failed).toEqual(['down']);
     await expect(gatherReceive([down], 10, 0, counting)).rejects.toThrow('unreachable');
+  });
+
+  it('fails when every owner fails, also when the caller would wait, instead of answering empty at once', async () => {
+    const down = new Source('down', [], new Error('unreachable'));
+    const gone = new Source('gone', [], new Error('refused'));
+    await expect(gatherReceive([down, gone], 10, 5_000, counting)).rejects.toThrow('unreachable');
+    expect(down.asked).toEqual([[10, 0]]);
+  });
+
+  it('fails when every wait fails at once', async () => {
+    /** Answers empty at once, then fails when waited on. */
+    const flaky: GatherSource<number[]> = {
+      nodeId: 'flaky',
+      receive: (_max, wait) =>
+        wait === 0 ? Promise.resolve([]) : Promise.reject(new Error('lost')),
+    };
+    await expect(gatherReceive([flaky], 10, 5_000, counting)).rejects.toThrow('lost');
   });
 
   it('rotates the order in which owners are asked', () => {

@@ -10,7 +10,9 @@ import {
   Param,
   Post,
   Put,
+  Res,
 } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { AckRouter, RoutedAckResult } from '../../cluster/ack-router';
 import { FORWARDED_HEADER } from '../../cluster/peer-client';
 import { ReceiveRouter } from '../../cluster/receive-router';
@@ -22,9 +24,11 @@ import {
   acksSchema,
   documentedAcksSchema,
   groupParamsSchema,
+  memberParamsSchema,
   putShareGroupSchema,
   receiveResultSchema,
   receiveSchema,
+  releaseMemberSchema,
   resetSchema,
   shareGroupListSchema,
   shareGroupViewSchema,
@@ -33,6 +37,7 @@ import type {
   AcksBody,
   PutShareGroupBody,
   ReceiveBody,
+  ReleaseMemberBody,
   ResetBody,
   ShareGroupList,
   ShareGroupView,
@@ -96,15 +101,54 @@ export class QueuesController {
   async receive(
     @Param('group') group: string,
     @Body() body: ReceiveBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('authorization') authorization?: string,
     @Headers(FORWARDED_HEADER) forwardedBy?: string,
   ): Promise<Buffer> {
-    // A receive forwarded by another node acquires from what this node owns, nothing more.
-    const delivery =
-      forwardedBy !== undefined
-        ? await this.delivery.receive(group, body)
-        : await this.receiveRouter.receive(group, body, { authorization });
+    // A receive forwarded by another node acquires from what this node owns, nothing more;
+    // it ends when that node stops waiting (its connection closes before the answer).
+    if (forwardedBy !== undefined) {
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      const delivery = await this.delivery.receiveForwarded(group, body, gone.signal);
+      return withRecords({ memberId: delivery.memberId }, delivery.records);
+    }
+    const delivery = await this.receiveRouter.receive(group, body, { authorization });
     return withRecords({ memberId: delivery.memberId }, delivery.records);
+  }
+
+  @Permit(Action.CONSUME, groupParam())
+  @Post(':group/members/:memberId/release')
+  @HttpCode(204)
+  @Route({
+    summary: 'End every delivery a member holds: its records are available again at once',
+    description:
+      "Ends the attempts of every record the member holds, on every node, as a WebSocket worker's close does: the records are available again at once, their deliveryCount kept (a record on its last allowed delivery is dead-lettered, DELIVERY_COUNT_EXCEEDED). For an HTTP worker that stops, instead of waiting for its locks to expire.",
+    errors: [ErrorCode.GROUP_NOT_FOUND],
+    params: memberParamsSchema,
+    body: releaseMemberSchema,
+    status: 204,
+  })
+  async releaseMember(
+    @Param('group') group: string,
+    @Param('memberId') memberId: string,
+    @Body() body: ReleaseMemberBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<void> {
+    // Another node gives back what it holds here for its WebSocket worker.
+    if (forwardedBy !== undefined) {
+      return this.delivery.releaseHere(group, memberId, body.unsent ?? []);
+    }
+    await this.delivery.releaseHere(group, memberId, []);
+    const owners = this.receiveRouter.clustered ? this.receiveRouter.remoteOwners(group, {}) : [];
+    await Promise.all(
+      owners.map((owner) =>
+        this.receiveRouter.releaseAt(owner.url, group, memberId, undefined, { authorization }),
+      ),
+    );
   }
 
   @Permit(Action.CONSUME, groupParam())

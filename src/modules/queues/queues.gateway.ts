@@ -2,16 +2,22 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AccessControl } from '../../auth/access-control';
+import { AckRouter } from '../../cluster/ack-router';
+import type { CallerContext } from '../../cluster/produce-router';
+import { ReceiveRouter } from '../../cluster/receive-router';
 import { BROKER_CONFIG } from '../../common/core.module';
+import { BrokerError, ErrorCode } from '../../common/errors';
 import { parseWith } from '../../common/http/validation.guard';
 import type { BrokerConfig } from '../../config/broker-config';
 import { FrameRouter } from '../../ws/frame-router';
 import { SubscriptionHub } from '../../ws/subscription-hub';
+import { WsSession } from '../../ws/ws-session';
 import { LogWaiters } from '../topics/log-waiters';
 import { ShareAckService } from './share-ack.service';
 import { ShareDeliveryService } from './share-delivery.service';
 import { ShareGroupsService } from './share-groups.service';
-import { ShareSubscription } from './share-subscription';
+import { GatheredShareIntake, LocalShareIntake } from './share-intake';
+import { IntakeFactory, ShareSubscription } from './share-subscription';
 
 const subscribeShareSchema = z.object({
   type: z.literal('subscribe'),
@@ -30,7 +36,15 @@ const ackFrameSchema = z.object({
   acks: z.array(z.unknown()).min(1),
 });
 
-/** WebSocket frames of share groups: `subscribe` in mode `share`, and `ack`. */
+/** The caller a socket's forwarded requests carry: the token its upgrade carried. */
+const callerOf = (session: WsSession): CallerContext =>
+  session.credential !== undefined ? { authorization: `Bearer ${session.credential}` } : {};
+
+/**
+ * WebSocket frames of share groups: `subscribe` in mode `share`, and `ack`. In a cluster a
+ * subscription gathers records from every owner of the group's partitions, and an `ack` frame
+ * is routed by each receipt's partition, as HTTP receives and acks are (DESIGN §7 "Routing").
+ */
 @Injectable()
 export class QueuesGateway implements OnModuleInit {
   constructor(
@@ -42,6 +56,8 @@ export class QueuesGateway implements OnModuleInit {
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(ReceiveRouter) private readonly receiveRouter: ReceiveRouter,
+    @Inject(AckRouter) private readonly ackRouter: AckRouter,
   ) {}
 
   onModuleInit(): void {
@@ -64,17 +80,51 @@ export class QueuesGateway implements OnModuleInit {
           credit: frame.credit,
         },
         session,
-        this.delivery,
+        this.intakeFactory(session),
         this.waiters,
-        this.config.maxWaitMs,
+        // in a cluster a round also ends when owners may have changed, to ask the new ones
+        this.receiveRouter.clustered
+          ? Math.min(this.config.maxWaitMs, this.config.leaseMs)
+          : this.config.maxWaitMs,
       );
       // Pushes start after the `subscribed` answer has been sent.
       setImmediate(() => subscription.start());
       return { subscription, answer: { memberId } };
     });
-    this.router.register('ack', async (raw) => {
+    this.router.register('ack', async (raw, session) => {
       const frame = parseWith(ackFrameSchema, raw, 'frame');
-      return { type: 'acked', results: await this.acks.acknowledge(undefined, frame.acks) };
+      if (!this.receiveRouter.clustered) {
+        return { type: 'acked', results: await this.acks.acknowledge(undefined, frame.acks) };
+      }
+      if (frame.acks.length > this.config.maxAckBatch) {
+        throw new BrokerError(
+          ErrorCode.BATCH_TOO_LARGE,
+          `At most ${this.config.maxAckBatch} acknowledgements per request, got ${frame.acks.length}`,
+        );
+      }
+      const results = await this.ackRouter.acknowledgeByReceipt(
+        frame.acks,
+        (groupId) => this.groups.findById(groupId)?.name,
+        callerOf(session),
+      );
+      return { type: 'acked', results };
     });
+  }
+
+  /** Where a socket's subscriptions acquire: here only, or in a cluster at every owner. */
+  private intakeFactory(session: WsSession): IntakeFactory {
+    if (!this.receiveRouter.clustered) {
+      return (group, request) => new LocalShareIntake(group, request, this.delivery);
+    }
+    const caller = callerOf(session);
+    return (group, request) =>
+      new GatheredShareIntake(
+        group,
+        request,
+        this.delivery,
+        this.waiters,
+        this.receiveRouter,
+        caller,
+      );
   }
 }

@@ -99,6 +99,25 @@ export const receiveSchema = z
   .strict();
 export type ReceiveBody = z.infer<typeof receiveSchema>;
 
+export const memberParamsSchema = z.object({
+  group: z.string(),
+  memberId: z.string().min(1).max(256),
+});
+
+/** `POST /queues/groups/:group/members/:memberId/release`. */
+export const releaseMemberSchema = z
+  .object({
+    unsent: z
+      .array(z.string().max(200))
+      .max(10_000)
+      .optional()
+      .describe(
+        "Set by a node for its WebSocket worker: only these deliveries, acquired and never sent, are given back, with their delivery count restored. Honoured only on a request another node forwards; ignored on a client's.",
+      ),
+  })
+  .strict();
+export type ReleaseMemberBody = z.infer<typeof releaseMemberSchema>;
+
 /** One acknowledgement; checked item by item so that one bad item fails only itself. */
 export const ackItemSchema = z
   .object({

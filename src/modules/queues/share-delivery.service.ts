@@ -8,6 +8,7 @@ import type { BrokerConfig } from '../../config/broker-config';
 import { TopicRow } from '../../persistence/port/rows';
 import { LogWaiters, partitionKey, topicNameKey } from '../topics/log-waiters';
 import { TopicsService } from '../topics/topics.service';
+import { parseReceipt } from './domain/receipt';
 import { ShareGroup } from './domain/share-group';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { PartitionDelivery, ShareAcquirer } from './share-acquirer';
@@ -80,6 +81,51 @@ export class ShareDeliveryService {
   }
 
   /**
+   * `receive` for another node, which forwarded it (DESIGN §7 "Routing"): `gone` aborts when
+   * that node stopped waiting (its connection closed: another owner answered first, or its
+   * subscription closed). The wait ends then, and records acquired by then are given back as
+   * deliveries nobody saw, instead of staying locked to a receive nobody reads.
+   */
+  async receiveForwarded(
+    groupName: string,
+    options: ReceiveOptions,
+    gone: AbortSignal,
+  ): Promise<ShareDelivery> {
+    const wakeKey = `forwarded:${randomUUID()}`;
+    const wake = (): void => this.waiters.notify(wakeKey);
+    gone.addEventListener('abort', wake, { once: true });
+    try {
+      const delivery = await this.receive(groupName, {
+        ...options,
+        wakeKey,
+        cancelled: () => gone.aborted,
+      });
+      if (!gone.aborted || delivery.delivered.length === 0) return delivery;
+      await this.releaseUnsent(this.groups.get(groupName), delivery.delivered);
+      return { memberId: delivery.memberId, records: EMPTY, delivered: [] };
+    } finally {
+      gone.removeEventListener('abort', wake);
+    }
+  }
+
+  /**
+   * Gives back, at this node, deliveries of `memberId` in the group for a WebSocket worker
+   * connected to another node: with `unsent` receipts (deliveries acquired here that the other
+   * node could not send), only those, with their count restored (`releaseUnsent`); without,
+   * everything the member holds here, as at a socket's close (`releaseMember`).
+   */
+  async releaseHere(groupName: string, memberId: string, unsent: readonly string[]): Promise<void> {
+    await this.groups.lookup(groupName);
+    const group = this.groups.get(groupName);
+    if (unsent.length === 0) return this.releaseMember(group, memberId);
+    const refs = unsent.flatMap((receipt) => {
+      const parts = parseReceipt(receipt);
+      return parts && parts.groupId === group.id ? [parts] : [];
+    });
+    await this.releaseUnsent(group, refs);
+  }
+
+  /**
    * `receive` for a group the caller already holds (a subscription): never creates a group, and
    * answers empty at once when the group is deleted, also while waiting (the delete wakes it).
    */
@@ -123,8 +169,11 @@ export class ShareDeliveryService {
   /** Ends the attempts of every record `memberId` holds in `group` (its socket closed). */
   async releaseMember(group: ShareGroup, memberId: string): Promise<void> {
     const refs: SharePartitionRef[] = [];
-    for (const { topicId, partition, state } of group.partitions.values())
+    for (const { topicId, partition, state } of group.partitions.values()) {
+      // in a cluster, what other nodes serve is theirs to release
+      if (!this.ownership.serves(topicId, partition)) continue;
       if (state.heldBy(memberId).length > 0) refs.push({ topicId, partition });
+    }
     await Promise.all(
       refs.map(({ topicId, partition }) =>
         this.writer.exclusive(group, [{ topicId, partition }], async () => {
@@ -157,8 +206,12 @@ export class ShareDeliveryService {
       list.push(r);
       byPartition.set(key, list);
     }
+    // in a cluster, what this node no longer serves waits for its lock to expire at its owner
+    const served = [...byPartition.values()].filter((deliveries) =>
+      this.ownership.serves(deliveries[0]!.topicId, deliveries[0]!.partition),
+    );
     await Promise.all(
-      [...byPartition.values()].map((deliveries) => {
+      served.map((deliveries) => {
         const { topicId, partition } = deliveries[0]!;
         return this.writer.exclusive(group, [{ topicId, partition }], async () => {
           const state = group.deleted ? undefined : group.get(topicId, partition);

@@ -4,8 +4,8 @@ import { LogWaiters } from '../topics/log-waiters';
 import { Subscription } from '../../ws/subscription-hub';
 import { WsSession } from '../../ws/ws-session';
 import { ShareGroup } from './domain/share-group';
-import { shareGroupDeletedKey, ShareDeliveryService } from './share-delivery.service';
-import { ShareDelivery } from './share-delivery.types';
+import { shareGroupDeletedKey } from './share-delivery.service';
+import { IntakeBatch, IntakeRequest, ShareIntake } from './share-intake';
 
 /** What a share subscription was opened with. */
 export interface ShareSubscriptionOptions {
@@ -17,9 +17,13 @@ export interface ShareSubscriptionOptions {
   credit: number;
 }
 
+/** Makes the intake of a subscription (where it acquires records), given what it asks for. */
+export type IntakeFactory = (group: ShareGroup, request: IntakeRequest) => ShareIntake;
+
 /**
  * A WebSocket worker: records are pushed as they become available, never more than the credit
- * granted. Closing (unsubscribe or a closed socket) releases every record it still holds.
+ * granted, from the share partitions its intake reaches (this node's, and in a cluster every
+ * owner's). Closing (unsubscribe or a closed socket) releases every record it still holds.
  * Records acquired but not sent (the subscription closed meanwhile) are given back with their
  * delivery count restored. When its group is deleted the subscription ends by itself: it sends
  * an `error` frame with its `subscriptionId` and `GROUP_NOT_FOUND`, and is gone from the socket.
@@ -30,6 +34,7 @@ export class ShareSubscription implements Subscription {
   private ended = false;
   private endedListener: (() => void) | undefined;
   private readonly wakeKey: string;
+  private readonly intake: ShareIntake;
   private pumping: Promise<void> = Promise.resolve();
   /** Resolves when `close` starts: ends a wait for the socket to drain. */
   private readonly closed: Promise<void>;
@@ -38,13 +43,20 @@ export class ShareSubscription implements Subscription {
   constructor(
     private readonly options: ShareSubscriptionOptions,
     private readonly session: WsSession,
-    private readonly delivery: ShareDeliveryService,
+    intakeOf: IntakeFactory,
     private readonly waiters: LogWaiters,
-    private readonly maxWaitMs: number,
+    maxWaitMs: number,
   ) {
     this.credit = options.credit;
     this.wakeKey = `subscription:${options.subscriptionId}`;
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.intake = intakeOf(options.group, {
+      memberId: options.memberId,
+      topics: options.topics,
+      lockDurationMs: options.lockDurationMs,
+      wakeKey: this.wakeKey,
+      waitMs: maxWaitMs,
+    });
   }
 
   start(): void {
@@ -66,8 +78,9 @@ export class ShareSubscription implements Subscription {
     this.closing = true;
     this.markClosed();
     this.waiters.notify(this.wakeKey);
+    this.intake.stop();
     await this.pumping;
-    await this.delivery.releaseMember(this.options.group, this.options.memberId);
+    await this.intake.releaseMember();
   }
 
   private async pump(): Promise<void> {
@@ -88,28 +101,21 @@ export class ShareSubscription implements Subscription {
         // acquire nothing while the socket cannot take it; an unsubscribe ends the wait
         await Promise.race([this.session.whenWritable(), this.closed]);
         if (this.closing) break;
-        const delivery = await this.delivery.receiveFrom(group, {
-          memberId: this.options.memberId,
-          maxRecords: this.credit,
-          waitMs: this.maxWaitMs,
-          wakeKey: this.wakeKey,
-          cancelled: () => this.closing || this.credit <= 0,
-          ...(this.options.topics ? { topics: this.options.topics } : {}),
-          ...(this.options.lockDurationMs !== undefined
-            ? { lockDurationMs: this.options.lockDurationMs }
-            : {}),
-        });
-        if (delivery.delivered.length === 0) continue;
+        const batch = await this.intake.receive(
+          this.credit,
+          () => this.closing || this.credit <= 0,
+        );
+        if (batch.count === 0) continue;
         // Records that were not sent count as no delivery (and are never dead-lettered for it).
         let sent: boolean;
         try {
-          sent = this.push(delivery);
+          sent = this.push(batch);
         } catch (error) {
-          await this.delivery.releaseUnsent(group, delivery.delivered);
+          await this.intake.giveBack(batch);
           throw error;
         }
         if (!sent) {
-          await this.delivery.releaseUnsent(group, delivery.delivered);
+          await this.intake.giveBack(batch);
           return;
         }
       }
@@ -122,15 +128,12 @@ export class ShareSubscription implements Subscription {
   }
 
   /** Sends the records and charges the credit; false when they could not be sent. */
-  private push(delivery: ShareDelivery): boolean {
+  private push(batch: IntakeBatch): boolean {
     if (this.closing || this.session.isClosed) return false;
     const sent = this.session.sendRaw(
-      withRecords(
-        { type: 'records', subscriptionId: this.options.subscriptionId },
-        delivery.records,
-      ),
+      withRecords({ type: 'records', subscriptionId: this.options.subscriptionId }, batch.records),
     );
-    if (sent) this.credit -= delivery.delivered.length;
+    if (sent) this.credit -= batch.count;
     return sent;
   }
 
@@ -140,7 +143,7 @@ export class ShareSubscription implements Subscription {
     this.session.send({ type: 'error', subscriptionId: this.options.subscriptionId, error });
     this.endedListener?.();
     try {
-      await this.delivery.releaseMember(this.options.group, this.options.memberId);
+      await this.intake.releaseMember();
     } catch {
       // The records stay locked until their locks expire (the broker is shutting down).
     }
