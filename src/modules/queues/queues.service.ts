@@ -169,40 +169,57 @@ export class QueuesService implements OnModuleInit {
     return names;
   }
 
+  /**
+   * The group's share partitions as committed: sampled holding them (`SharePartitionWriter`),
+   * so after the operations in flight on them, whose changes are in memory before their write
+   * commits (a lock expiry that archives a record and writes its dead-letter copy, say). A
+   * view never shows a record done whose transition, or dead-letter copy, storage may still
+   * roll back or not show yet.
+   */
   private async samples(
     group: ShareGroup,
   ): Promise<Array<SharePartitionSample & { startOffset: number; endOffset: number }>> {
-    const now = this.clock.now();
-    const samples: Array<SharePartitionSample & { startOffset: number; endOffset: number }> = [];
+    const refs: Array<SharePartitionRef & { topic: TopicRow }> = [];
     for (const name of group.config.topics) {
       const topic = this.topics.find(name);
       if (!topic) continue;
-      for (let partition = 0; partition < topic.partitions; partition++) {
-        const log = this.partitionBounds.partitionState(topic.id, partition);
-        const logEnd = log?.logEndOffset ?? 0;
-        const state = this.groups.view(group, topic, partition);
-        const oldest = state.oldestAvailableOffset(logEnd);
-        const sample = {
-          group: group.name,
-          topic: topic.name,
-          partition,
-          startOffset: state.start,
-          endOffset: state.end,
-          ...state.counts(logEnd),
-          lag: state.lag(logEnd),
-          ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
-        };
-        const [oldestRecord] =
-          oldest !== undefined
-            ? await this.storage.log.summaries(topic.id, partition, oldest, 1)
-            : [];
-        samples.push({
-          ...sample,
-          oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
-        });
-      }
+      for (let partition = 0; partition < topic.partitions; partition++)
+        refs.push({ topic, topicId: topic.id, partition });
+    }
+    const sampled = await this.writer.exclusive(group, refs, () =>
+      Promise.resolve(refs.map(({ topic, partition }) => this.sample(group, topic, partition))),
+    );
+    const now = this.clock.now();
+    const samples: Array<SharePartitionSample & { startOffset: number; endOffset: number }> = [];
+    for (const { sample, topicId, oldest } of sampled) {
+      const [oldestRecord] =
+        oldest !== undefined
+          ? await this.storage.log.summaries(topicId, sample.partition, oldest, 1)
+          : [];
+      samples.push({
+        ...sample,
+        oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
+      });
     }
     return samples;
+  }
+
+  /** One share partition's memory, and the offset of its oldest available record. */
+  private sample(group: ShareGroup, topic: TopicRow, partition: number) {
+    const log = this.partitionBounds.partitionState(topic.id, partition);
+    const logEnd = log?.logEndOffset ?? 0;
+    const state = this.groups.view(group, topic, partition);
+    const sample = {
+      group: group.name,
+      topic: topic.name,
+      partition,
+      startOffset: state.start,
+      endOffset: state.end,
+      ...state.counts(logEnd),
+      lag: state.lag(logEnd),
+      ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
+    };
+    return { sample, topicId: topic.id, oldest: state.oldestAvailableOffset(logEnd) };
   }
 }
 
