@@ -8,6 +8,7 @@ import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror
 import type { TopicRow } from '../../persistence/port/rows';
 import { TopicsService } from '../topics/topics.service';
 import { ShareGroup } from './domain/share-group';
+import { SharePartition } from './domain/share-partition';
 import { deadLetterTopicFor } from './domain/share-group-config';
 import type { KeyOrderCounts } from './domain/share-partition-types';
 import { PutShareGroupBody, ResetBody, ShareGroupList, ShareGroupView } from './queues.schemas';
@@ -170,45 +171,45 @@ export class QueuesService implements OnModuleInit {
   }
 
   /**
-   * The group's share partitions as committed: sampled holding them (`SharePartitionWriter`),
-   * so after the operations in flight on them, whose changes are in memory before their write
-   * commits (a lock expiry that archives a record and writes its dead-letter copy, say). A
-   * view never shows a record done whose transition, or dead-letter copy, storage may still
-   * roll back or not show yet.
+   * One sample per share partition of the group, from memory. Each partition is sampled
+   * holding it (`SharePartitionWriter`), after the operations in flight on it, whose changes
+   * are in memory before their write commits (a lock expiry that archives a record and writes
+   * its dead-letter copy, say): a view never shows a record done before storage has it.
    */
   private async samples(
     group: ShareGroup,
   ): Promise<Array<SharePartitionSample & { startOffset: number; endOffset: number }>> {
-    const refs: Array<SharePartitionRef & { topic: TopicRow }> = [];
+    const now = this.clock.now();
+    const samples: Array<SharePartitionSample & { startOffset: number; endOffset: number }> = [];
     for (const name of group.config.topics) {
       const topic = this.topics.find(name);
       if (!topic) continue;
-      for (let partition = 0; partition < topic.partitions; partition++)
-        refs.push({ topic, topicId: topic.id, partition });
-    }
-    const sampled = await this.writer.exclusive(group, refs, () =>
-      Promise.resolve(refs.map(({ topic, partition }) => this.sample(group, topic, partition))),
-    );
-    const now = this.clock.now();
-    const samples: Array<SharePartitionSample & { startOffset: number; endOffset: number }> = [];
-    for (const { sample, topicId, oldest } of sampled) {
-      const [oldestRecord] =
-        oldest !== undefined
-          ? await this.storage.log.summaries(topicId, sample.partition, oldest, 1)
-          : [];
-      samples.push({
-        ...sample,
-        oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
-      });
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const { sample, oldest } = await this.writer.exclusive(
+          group,
+          [{ topicId: topic.id, partition }],
+          () =>
+            Promise.resolve(
+              this.sampleOf(group, topic, partition, this.groups.view(group, topic, partition)),
+            ),
+        );
+        const [oldestRecord] =
+          oldest !== undefined
+            ? await this.storage.log.summaries(topic.id, partition, oldest, 1)
+            : [];
+        samples.push({
+          ...sample,
+          oldestAvailableAgeMs: oldestRecord ? Math.max(0, now - oldestRecord.timestampMs) : null,
+        });
+      }
     }
     return samples;
   }
 
-  /** One share partition's memory, and the offset of its oldest available record. */
-  private sample(group: ShareGroup, topic: TopicRow, partition: number) {
+  /** A share partition's counts and lag, and the offset of its oldest available record. */
+  private sampleOf(group: ShareGroup, topic: TopicRow, partition: number, state: SharePartition) {
     const log = this.partitionBounds.partitionState(topic.id, partition);
     const logEnd = log?.logEndOffset ?? 0;
-    const state = this.groups.view(group, topic, partition);
     const sample = {
       group: group.name,
       topic: topic.name,
@@ -219,7 +220,7 @@ export class QueuesService implements OnModuleInit {
       lag: state.lag(logEnd),
       ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
     };
-    return { sample, topicId: topic.id, oldest: state.oldestAvailableOffset(logEnd) };
+    return { sample, oldest: state.oldestAvailableOffset(logEnd) };
   }
 }
 
