@@ -15,10 +15,6 @@ const base = {
  * process (durability and crash tests with SIGKILL/SIGTERM of child brokers, the compiled
  * engine thread, legacy SQLite rows, memory bounds, packing and TLS/auth processes), `GET
  * /cluster` of the single SQLite node, and pure input validation that never reaches storage.
- * `queues-chaos` is left out for now: on PostgreSQL it fails about one run in two (a record
- * accepted twice, or done without being seen accepted): a known defect of the cluster runtime
- * when a node loses and regains a partition while a share write is in flight (see the closing
- * note of this wave); it runs on SQLite.
  */
 const POSTGRES_E2E = [
   'dlq',
@@ -28,6 +24,8 @@ const POSTGRES_E2E = [
   'observability-metrics',
   'operations',
   'queues',
+  'queues-chaos',
+  'queues-committed-view',
   'queues-deleted-receipts',
   'queues-dlq',
   'queues-expiry-isolation',

@@ -25,6 +25,15 @@ import { ShareOwnership } from './share-ownership';
 import { noEffects } from './share-settlement';
 import { LogWaiters } from '../topics/log-waiters';
 
+/** A share partition's sample, but for the age of its oldest available record. */
+interface PartitionSample {
+  sample: Omit<SharePartitionSample, 'oldestAvailableAgeMs'> & {
+    startOffset: number;
+    endOffset: number;
+  };
+  oldest: number | undefined;
+}
+
 /** Share-group administration and the operator's view: describe, lag, reset, delete. */
 @Injectable()
 export class QueuesService implements OnModuleInit {
@@ -245,32 +254,27 @@ export class QueuesService implements OnModuleInit {
       const topic = this.topics.find(name);
       if (!topic) continue;
       for (let partition = 0; partition < topic.partitions; partition++) {
-        let state: SharePartition;
+        let sampled: PartitionSample;
         if (this.ownership.serves(topic.id, partition)) {
-          state = this.groups.view(group, topic, partition);
+          // held: after the operations in flight on it, whose changes are in memory before
+          // their write commits, so that only what storage has is shown
+          sampled = await this.writer.exclusive(group, [{ topicId: topic.id, partition }], () =>
+            Promise.resolve(
+              this.sampleOf(group, topic, partition, this.groups.view(group, topic, partition)),
+            ),
+          );
         } else if (scope === 'served' && !this.ownership.holds(topic.id, partition)) {
           continue;
         } else {
           // the owner's state, and log ends as fresh as it (this node's mirror of other
           // owners' partitions follows at each lease tick)
           stored ??= this.partitionBounds.refreshAll().then(() => this.groups.storedViews(group));
-          state =
+          const state =
             (await stored).get(`${topic.id}/${partition}`) ??
             this.groups.unusedView(group, topic, partition);
+          sampled = this.sampleOf(group, topic, partition, state);
         }
-        const log = this.partitionBounds.partitionState(topic.id, partition);
-        const logEnd = log?.logEndOffset ?? 0;
-        const oldest = state.oldestAvailableOffset(logEnd);
-        const sample = {
-          group: group.name,
-          topic: topic.name,
-          partition,
-          startOffset: state.start,
-          endOffset: state.end,
-          ...state.counts(logEnd),
-          lag: state.lag(logEnd),
-          ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
-        };
+        const { sample, oldest } = sampled;
         const [oldestRecord] =
           oldest !== undefined
             ? await this.storage.log.summaries(topic.id, partition, oldest, 1)
@@ -282,6 +286,28 @@ export class QueuesService implements OnModuleInit {
       }
     }
     return samples;
+  }
+
+  /** A share partition's counts and lag, and the offset of its oldest available record. */
+  private sampleOf(
+    group: ShareGroup,
+    topic: TopicRow,
+    partition: number,
+    state: SharePartition,
+  ): PartitionSample {
+    const log = this.partitionBounds.partitionState(topic.id, partition);
+    const logEnd = log?.logEndOffset ?? 0;
+    const sample = {
+      group: group.name,
+      topic: topic.name,
+      partition,
+      startOffset: state.start,
+      endOffset: state.end,
+      ...state.counts(logEnd),
+      lag: state.lag(logEnd),
+      ...(state.keyOrdered ? keyOrderSample(state.keyOrderCounts()) : {}),
+    };
+    return { sample, oldest: state.oldestAvailableOffset(logEnd) };
   }
 }
 
