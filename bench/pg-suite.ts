@@ -5,6 +5,7 @@
  * raw PostgreSQL insert ceiling, produce through the three nodes, plain reads of the backlog
  * through them, a stream group on one node, share-group workers spread over the nodes, and the
  * takeover time after a SIGKILL of a node. Same output as `run.ts`: JSON lines, then a summary.
+ * `BENCH_ONLY=produce` stops after the ceiling and the produce scenario.
  */
 import { cpus } from 'node:os';
 import { killAllBrokers } from './broker-handle';
@@ -140,6 +141,8 @@ async function scenarios(c: BenchCluster): Promise<void> {
   f.pgProduceRatio = ratio(produce?.recordsPerSec, ceil);
   f.pgProduceErrors = produce?.errors ?? null;
   const produced = produce?.records ?? 0;
+  // BENCH_ONLY=produce: the ceiling and produce only (A/B runs of the produce path).
+  if (process.env.BENCH_ONLY === 'produce') return;
 
   const read = await scenario('pg_read_throughput', () => readAll(ports, produced));
   f.pgReadRecordsPerSec = read?.recordsPerSec ?? null;

@@ -140,6 +140,27 @@ describe('ProduceRouter', () => {
     expect(peers.calls.map((c) => c.partitions)).toEqual([[1], [0]]);
   });
 
+  it('looks each partition of a request up once per routing round, not once per record', async () => {
+    const local = new Local();
+    const peers = new Peers();
+    peers.failing.set('http://b', new PeerUnreachableError('http://b'));
+    const routing = new Routing({ 0: LOCAL, 1: B }, { 0: LOCAL, 1: C });
+    const lookups: number[] = [];
+    const route = routing.route;
+    routing.route = (topicId, partition) => {
+      lookups.push(partition);
+      return route(topicId, partition);
+    };
+    const router = new ProduceRouter(routing, peers, local);
+    const answer = await router.produce(TOPIC.name, records(1, 0, 1, 1, 0, 1));
+    expect(answer.map((p) => p.partition)).toEqual([1, 0, 1, 1, 0, 1]);
+    expect(lookups.sort()).toEqual([0, 1, 1]);
+    expect(peers.calls.map((c) => [c.url, c.partitions])).toEqual([
+      ['http://b', [1, 1, 1, 1]],
+      ['http://c', [1, 1, 1, 1]],
+    ]);
+  });
+
   it('answers NOT_PARTITION_OWNER 503 with the owner, its url and what the other parts wrote, when the retry fails too', async () => {
     const local = new Local();
     const peers = new Peers();

@@ -1,6 +1,7 @@
 import { BrokerError, PartitionOwnerUnavailableError } from '../common/errors';
 import type { ClusterMetrics } from '../metrics/cluster-metrics';
 import type { RecordInput } from '../modules/topics/domain/record-codec';
+import type { PartitionRoute } from './cluster-runtime';
 import { dispatchByPartition, OwnerRouting } from './partition-dispatch';
 import type { PeerTransport } from './peer-client';
 
@@ -67,13 +68,25 @@ export class ProduceRouter {
     if (!this.routing.clustered) return this.local.produce(topicName, inputs);
     const { topic, partitions } = await this.local.assignPartitions(topicName, inputs);
     const routed = inputs.map((input, i) => ({ ...input, partition: partitions[i]! }));
-    if (partitions.every((p) => this.routing.route(topic.id, p).kind === 'local')) {
+    // Routes are looked up once per partition of the request, not once per record (a lookup
+    // of a partition this node does not own is not free), and again after a refresh.
+    const routes = new Map<number, PartitionRoute>();
+    const routeOf = (partition: number): PartitionRoute => {
+      let route = routes.get(partition);
+      if (route === undefined)
+        routes.set(partition, (route = this.routing.route(topic.id, partition)));
+      return route;
+    };
+    if (partitions.every((p) => routeOf(p).kind === 'local')) {
       return this.local.produce(topic.name, routed);
     }
     const outcomes = await dispatchByPartition(
       routed,
-      (input) => this.routing.route(topic.id, input.partition),
-      () => this.routing.refresh(),
+      (input) => routeOf(input.partition),
+      async () => {
+        await this.routing.refresh();
+        routes.clear();
+      },
       async (destination, items) => {
         if (destination.kind === 'local') return this.local.produce(topic.name, items);
         this.metrics?.forwardedRequest('produce');

@@ -1,4 +1,5 @@
 import { NotPartitionOwnerError } from '../../src/cluster/lease-store';
+import { PartitionBoundsMirror } from '../../src/persistence/partition-bounds-mirror';
 import type { SharePartitionWrite } from '../../src/persistence/port/share-storage';
 import type { FenceToken } from '../../src/persistence/port/write-fence';
 import { PostgresLeaseStore } from '../../src/persistence/postgres/postgres-lease-store';
@@ -102,6 +103,41 @@ describe('the write fence of the PostgreSQL adapter', () => {
     // The new owner writes with the new epoch.
     held.set(1, { nodeId: 'node-b', epoch: newEpoch });
     expect(await append(1)).toEqual([1]);
+  });
+
+  it('fails only the appends that touch a fenced partition among appends committed together, and the bounds mirror adopts only what committed', async () => {
+    held.set(0, { nodeId: 'node-a', epoch: await take('node-a', 0) });
+    held.set(1, { nodeId: 'node-a', epoch: await take('node-a', 1) });
+    await expire(1);
+    await take('node-b', 1);
+    const mirror = await PartitionBoundsMirror.load(storage);
+
+    // node-a still believes it holds partition 1 at epoch 1; 40 appends in flight at once.
+    const shapes = Array.from({ length: 40 }, (_x, i) =>
+      i % 4 === 1 ? [1] : i % 4 === 3 ? [0, 1] : [0],
+    );
+    const outcomes = await Promise.allSettled(shapes.map((partitions) => append(...partitions)));
+
+    outcomes.forEach((outcome, i) => {
+      if (shapes[i]!.includes(1)) {
+        expect(outcome).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'NOT_PARTITION_OWNER', partition: 1 },
+        });
+      } else {
+        expect(outcome.status).toBe('fulfilled');
+      }
+    });
+    const bases = outcomes
+      .filter((o): o is PromiseFulfilledResult<number[]> => o.status === 'fulfilled')
+      .map((o) => o.value[0]!)
+      .sort((a, b) => a - b);
+    expect(bases).toEqual(Array.from({ length: 20 }, (_x, i) => i));
+    expect(await logEnds()).toEqual([20, 0]);
+    expect(mirror.partitionState(topicId, 0)?.logEndOffset).toBe(20);
+    expect(mirror.partitionState(topicId, 1)?.logEndOffset).toBe(0);
+    const page = await storage.log.readPage(topicId, 1, 0, 10, 1 << 20);
+    expect(page.count).toBe(0);
   });
 
   it('refuses a write to a lease that expired by database time, though the node still holds its epoch', async () => {

@@ -6,6 +6,7 @@ import {
   RecordPage,
   RecordSummary,
 } from '../port/log-storage';
+import { AppendGroupOptions, AppendGroups, DEFAULT_APPEND_GROUP_OPTIONS } from './append-groups';
 import { afterCommit, BoundsColumns, BoundsReport, NO_REPORT, toBounds } from './bounds-report';
 import { WriteFences } from './lease-fence';
 import { appendBatches, PAGE_COLUMNS, PageRow, toRecordPage } from './record-rows';
@@ -45,19 +46,42 @@ const TRUNCATE = `
  * is safe from any node (an operator's purge); retention runs on the owner.
  */
 export class PostgresLog implements LogStorage {
+  private readonly groups: AppendGroups;
+
   constructor(
     private readonly runner: TransactionRunner,
     private readonly report: BoundsReport = NO_REPORT,
     private readonly fences: WriteFences = new WriteFences(),
-  ) {}
+    groupOptions: AppendGroupOptions = DEFAULT_APPEND_GROUP_OPTIONS,
+  ) {
+    this.groups = new AppendGroups((appends) => this.commitGroup(appends), groupOptions);
+  }
 
+  /** Appends with group commit (`AppendGroups`): concurrent appends share one transaction. */
   append(batches: readonly PartitionAppend[]): Promise<number[]> {
+    return this.groups.append(batches);
+  }
+
+  /** Commits the appends queued or in flight, then refuses new ones. */
+  close(): Promise<void> {
+    return this.groups.close();
+  }
+
+  /**
+   * One transaction for a group of appends: fenced on every partition they touch, then each
+   * batch appended in the order given; bounds reported once it committed.
+   */
+  private commitGroup(appends: ReadonlyArray<readonly PartitionAppend[]>): Promise<number[][]> {
+    const batches = appends.flat();
     return afterCommit(
       this.report,
       this.runner.run(WorkMode.WRITE, async (client) => {
         await this.fences.check(client, batches);
         const bounds: PartitionBounds[] = [];
-        return { value: await appendBatches(client, batches, bounds), bounds };
+        const bases = await appendBatches(client, batches, bounds);
+        let next = 0;
+        const value = appends.map((append) => bases.slice(next, (next += append.length)));
+        return { value, bounds };
       }),
     );
   }

@@ -94,6 +94,7 @@ export class PostgresStorage extends Storage {
   }
 
   async close(): Promise<void> {
+    await this.log.close();
     await this.runner.close();
   }
 }
