@@ -4,6 +4,7 @@ import { SubscriptionHub } from '../../ws/subscription-hub';
 import { LogWaiters } from '../topics/log-waiters';
 import { MemberKind } from './domain/group-member';
 import { StreamConsumerService } from './stream-consumer.service';
+import { StreamGroupRouting } from './stream-group-routing';
 import { StreamGroupsService } from './stream-groups.service';
 import { StreamOffsetsService } from './stream-offsets.service';
 import { StreamSubscription } from './stream-subscription';
@@ -18,11 +19,14 @@ export class StreamsGateway implements OnModuleInit {
     @Inject(StreamOffsetsService) private readonly offsets: StreamOffsetsService,
     @Inject(StreamConsumerService) private readonly consumer: StreamConsumerService,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
+    @Inject(StreamGroupRouting) private readonly routing: StreamGroupRouting,
   ) {}
 
   onModuleInit(): void {
     this.hub.registerMode('stream', async (raw, session, subscriptionId) => {
       const frame = parseWith(subscribeStreamFrameSchema, raw, 'frame');
+      // In a cluster the group's membership is held by its coordinator: here, for now.
+      await this.routing.router.ensureLocal(frame.group);
       const { memberId, generation } = await this.groups.join(
         frame.group,
         { topics: frame.topics, autoOffsetReset: frame.autoOffsetReset, autoCommit: false },
