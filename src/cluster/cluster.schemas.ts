@@ -24,5 +24,17 @@ export const clusterViewSchema = z.object({
       }),
     )
     .describe('Every partition with its owner and lease epoch.'),
+  groups: z
+    .array(
+      z.object({
+        group: z.string(),
+        coordinator: z.string(),
+        epoch: z.number().int(),
+      }),
+    )
+    .optional()
+    .describe(
+      'Over PostgreSQL: every streaming consumer group with a live coordinator lease, its coordinator node and lease epoch (an addition to API.md; absent on SQLite, where the one node coordinates every group).',
+    ),
 });
 export type ClusterView = z.infer<typeof clusterViewSchema>;
