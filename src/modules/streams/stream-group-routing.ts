@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClusterRuntime } from '../../cluster/cluster-runtime';
-import { GROUP_CALL_MARGIN_MS, GroupCaller, GroupRouter } from '../../cluster/group-router';
+import {
+  GROUP_CALL_MARGIN_MS,
+  GroupCaller,
+  GroupRouter,
+  isCoordinatorMiss,
+} from '../../cluster/group-router';
 import { FORWARDED_HEADER, HttpPeerClient } from '../../cluster/peer-client';
 import { assertGroupName } from '../../common/names';
 import { ClusterMetrics } from '../../metrics/cluster-metrics';
@@ -52,6 +57,39 @@ export class StreamGroupRouting {
         return (answer.length === 0 ? undefined : JSON.parse(answer.toString('utf8'))) as T;
       },
     );
+  }
+
+  /**
+   * A group call made on behalf of a member whose socket is served here (a WebSocket member of
+   * a group coordinated elsewhere): at the coordinator, which is this node itself when the
+   * group moved here (then through its own HTTP API, as a forwarded call).
+   */
+  call<T>(
+    group: string,
+    authorization: string | undefined,
+    forward: { method: Method; path: string; body?: unknown; waitMs?: number },
+  ): Promise<T> {
+    const path = `/streams/groups/${encodeURIComponent(group)}${forward.path}`;
+    const send = async (url: string): Promise<T> => {
+      const answer = await this.peers.request(forward.method, url, path, forward.body, {
+        authorization,
+        timeoutMs: (forward.waitMs ?? 0) + GROUP_CALL_MARGIN_MS,
+      });
+      return (answer.length === 0 ? undefined : JSON.parse(answer.toString('utf8'))) as T;
+    };
+    return this.router.run(group, { authorization }, () => send(this.runtime.advertisedUrl), send);
+  }
+
+  /** True when this node coordinates `group` or took it now (no node did). */
+  async coordinatesHere(group: string): Promise<boolean> {
+    assertGroupName(group);
+    try {
+      await this.router.ensureLocal(group);
+      return true;
+    } catch (error) {
+      if (isCoordinatorMiss(error)) return false;
+      throw error;
+    }
   }
 
   /**
