@@ -69,7 +69,6 @@ export class ClusterRuntime
   private stopping = false;
   /** Streaming-group coordination (DESIGN §7 "State"); null on a single node. */
   private coordinators: GroupCoordinators | null = null;
-  private groupTicking: Promise<void> | null = null;
   private readonly groupPrepares = new Set<(lease: OwnedGroupLease) => Promise<void>>();
   private readonly groupListeners = new Set<(change: GroupLeaseChange) => void>();
 
@@ -164,7 +163,9 @@ export class ClusterRuntime
       onTick: ({ renewed }) => {
         this.metrics.leasesRenewed(renewed);
         this.refreshQuietly();
-        this.tickGroups(coordination);
+        this.coordinators?.tick((error) =>
+          this.logger.warn(`group lease keeper: ${String(error)}`),
+        );
         for (const listener of this.tickListeners) listener();
       },
       onError: (error) => this.logger.warn(`lease keeper: ${String(error)}`),
@@ -364,17 +365,6 @@ export class ClusterRuntime
       liveNodeIds: () =>
         this.coordination?.registry.liveNodeIds(this.config.leaseMs) ?? Promise.resolve([]),
     });
-  }
-
-  /** One group keeper tick after each partition keeper tick (never two at once). */
-  private tickGroups(coordination: ClusterCoordination): void {
-    const coordinators = this.coordinators;
-    if (!coordinators || this.groupTicking) return;
-    this.groupTicking = coordination.registry
-      .liveNodeIds(this.config.leaseMs)
-      .then((live) => coordinators.keeper.tick(live))
-      .catch((error: unknown) => this.logger.warn(`group lease keeper: ${String(error)}`))
-      .finally(() => (this.groupTicking = null));
   }
 
   private refreshQuietly(): void {

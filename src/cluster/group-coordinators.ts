@@ -27,6 +27,8 @@ export interface GroupCoordinatorsContext {
  * that node, when it was asked by a peer, or as a last resort.
  */
 export class GroupCoordinators {
+  private ticking: Promise<void> | null = null;
+
   constructor(
     readonly keeper: GroupLeaseKeeper,
     private readonly context: GroupCoordinatorsContext,
@@ -34,6 +36,19 @@ export class GroupCoordinators {
 
   get nodeId(): string {
     return this.context.nodeId;
+  }
+
+  /**
+   * One tick of the group lease keeper with the live nodes read now (run after each tick of
+   * the partition keeper); never two at once.
+   */
+  tick(onError: (error: unknown) => void): void {
+    if (this.ticking) return;
+    this.ticking = this.context
+      .liveNodeIds()
+      .then((live) => this.keeper.tick(live))
+      .catch(onError)
+      .finally(() => (this.ticking = null));
   }
 
   /** Where the group's calls go now, without asking the database. */
