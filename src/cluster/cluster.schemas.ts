@@ -27,9 +27,11 @@ export const clusterViewSchema = z.object({
   groups: z
     .array(
       z.object({
-        group: z.string(),
-        coordinator: z.string(),
-        epoch: z.number().int(),
+        group: z.string().describe('The streaming consumer group'),
+        coordinator: z
+          .string()
+          .describe('The node that holds its membership; group calls are forwarded there'),
+        epoch: z.number().int().describe('The coordinator lease epoch (+1 at each takeover)'),
       }),
     )
     .optional()
