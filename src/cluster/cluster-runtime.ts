@@ -15,6 +15,9 @@ import type { BrokerConfig } from '../config/broker-config';
 import { ConfigError } from '../config/broker-config';
 import { ClusterMetrics } from '../metrics/cluster-metrics';
 import { Storage } from '../persistence/port/storage';
+import { GroupCoordinators } from './group-coordinators';
+import { GroupLeaseChange, GroupLeaseKeeper, OwnedGroupLease } from './group-lease-keeper';
+import { NotGroupCoordinatorError } from './group-lease-store';
 import { LeaseChange, LeaseKeeper, OwnedLease } from './lease-keeper';
 import { ClusterCoordination, NotPartitionOwnerError } from './lease-store';
 import { identityOnPort, NodeIdentity } from './node-identity';
@@ -64,6 +67,10 @@ export class ClusterRuntime
   /** True once the server listened (a join waiting for it may have started). */
   private listened = false;
   private stopping = false;
+  /** Streaming-group coordination (DESIGN §7 "State"); null on a single node. */
+  private coordinators: GroupCoordinators | null = null;
+  private readonly groupPrepares = new Set<(lease: OwnedGroupLease) => Promise<void>>();
+  private readonly groupListeners = new Set<(change: GroupLeaseChange) => void>();
 
   constructor(
     @Inject(Storage) private readonly storage: Storage,
@@ -124,6 +131,12 @@ export class ClusterRuntime
       if (!this.keeper) throw new NotPartitionOwnerError(topicId, partition);
       return { nodeId: this.identity.nodeId, epoch: this.keeper.fence(topicId, partition) };
     });
+    if (coordination.groups) {
+      this.storage.setGroupFence((group) => {
+        if (!this.coordinators) throw new NotGroupCoordinatorError(group);
+        return { nodeId: this.identity.nodeId, epoch: this.coordinators.keeper.fence(group) };
+      });
+    }
     if (this.config.httpPort === 0 && server) {
       // The node registers under its real port, known once the server listens.
       this.joining = listening
@@ -150,6 +163,9 @@ export class ClusterRuntime
       onTick: ({ renewed }) => {
         this.metrics.leasesRenewed(renewed);
         this.refreshQuietly();
+        this.coordinators?.tick((error) =>
+          this.logger.warn(`group lease keeper: ${String(error)}`),
+        );
         for (const listener of this.tickListeners) listener();
       },
       onError: (error) => this.logger.warn(`lease keeper: ${String(error)}`),
@@ -157,6 +173,7 @@ export class ClusterRuntime
     keeper.onChange((change) => this.changed(change));
     this.directory = directory;
     this.keeper = keeper;
+    if (coordination.groups) this.startGroups(coordination.groups);
     this.metrics.ownedFrom(() => keeper.leases().length);
     await keeper.start();
     await this.gainsSettled();
@@ -170,10 +187,12 @@ export class ClusterRuntime
     // A join under way finishes first, so that its leases are released too.
     if (this.joining && this.listened) await this.joining;
     await this.keeper?.close({ release: true });
+    await this.coordinators?.keeper.close({ release: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.storage.setWriteFence(null);
+    if (this.coordination?.groups) this.storage.setGroupFence(null);
     await this.coordination?.close();
     this.coordination = null;
   }
@@ -310,6 +329,50 @@ export class ClusterRuntime
       }
     }
     if (change.kind === 'lost') this.refreshQuietly();
+  }
+
+  /** Streaming-group coordinators; null on a single node (every group is served here). */
+  get groups(): GroupCoordinators | null {
+    return this.coordinators;
+  }
+
+  /**
+   * Adds work a group this node starts to coordinate needs before it is served (its committed
+   * offsets loaded); the lease counts as held once it resolved.
+   */
+  onGroupPrepare(work: (lease: OwnedGroupLease) => Promise<void>): void {
+    this.groupPrepares.add(work);
+  }
+
+  /** Listens to this node's group coordinator gains and losses. */
+  onGroupChange(listener: (change: GroupLeaseChange) => void): () => void {
+    this.groupListeners.add(listener);
+    return () => this.groupListeners.delete(listener);
+  }
+
+  private startGroups(store: NonNullable<ClusterCoordination['groups']>): void {
+    const { nodeId } = this.identity;
+    const groupKeeper = new GroupLeaseKeeper(store, this.clock, {
+      nodeId,
+      leaseMs: this.config.leaseMs,
+      prepare: async (lease) => {
+        await Promise.all([...this.groupPrepares].map((work) => work(lease)));
+      },
+    });
+    groupKeeper.onChange((change) => {
+      this.logger.debug(
+        `${change.kind} group ${change.lease.group} at epoch ${change.lease.epoch}`,
+      );
+      for (const listener of this.groupListeners) listener(change);
+    });
+    this.coordinators = new GroupCoordinators(groupKeeper, {
+      nodeId,
+      urlOf: (id) =>
+        this.directory?.snapshot().nodes.find((node) => node.nodeId === id && node.alive)?.url ??
+        null,
+      liveNodeIds: () =>
+        this.coordination?.registry.liveNodeIds(this.config.leaseMs) ?? Promise.resolve([]),
+    });
   }
 
   private refreshQuietly(): void {

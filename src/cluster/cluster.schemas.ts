@@ -24,5 +24,19 @@ export const clusterViewSchema = z.object({
       }),
     )
     .describe('Every partition with its owner and lease epoch.'),
+  groups: z
+    .array(
+      z.object({
+        group: z.string().describe('The streaming consumer group'),
+        coordinator: z
+          .string()
+          .describe('The node that holds its membership; group calls are forwarded there'),
+        epoch: z.number().int().describe('The coordinator lease epoch (+1 at each takeover)'),
+      }),
+    )
+    .optional()
+    .describe(
+      'Over PostgreSQL: every streaming consumer group with a live coordinator lease, its coordinator node and lease epoch (an addition to API.md; absent on SQLite, where the one node coordinates every group).',
+    ),
 });
 export type ClusterView = z.infer<typeof clusterViewSchema>;

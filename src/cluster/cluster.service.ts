@@ -61,6 +61,9 @@ export class ClusterService {
             ]
           : [];
       }),
+      groups: (this.runtime.groups?.keeper.table() ?? [])
+        .filter((row) => !row.expired)
+        .map((row) => ({ group: row.group, coordinator: row.owner, epoch: row.epoch })),
     };
   }
 }

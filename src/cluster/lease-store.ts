@@ -1,4 +1,5 @@
 import { PartitionOwnerUnavailableError } from '../common/errors';
+import type { GroupLeaseStore } from './group-lease-store';
 
 /** One partition of one topic. */
 export interface PartitionKey {
@@ -117,6 +118,8 @@ export class NotPartitionOwnerError extends PartitionOwnerUnavailableError {
 export interface ClusterCoordination {
   registry: NodeRegistry;
   leases: LeaseStore;
+  /** The streaming-group coordinator leases (absent: groups are not coordinated). */
+  groups?: GroupLeaseStore;
   /** The larger of the data connections' `lock_timeout` and idle-in-transaction timeout. Ms. */
   maxLockHoldMs: number;
   /** Ends the coordination connections. */

@@ -25,6 +25,18 @@ export interface PeerTransport {
   get(baseUrl: string, path: string, call: PeerCall): Promise<Buffer>;
 }
 
+/** Sends a request of any method (a streaming-group call forwarded to its coordinator). */
+export interface PeerRequester {
+  /** Sends `body` (JSON, if any) with `method`; answers the body of a 2xx answer as it came. */
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    baseUrl: string,
+    path: string,
+    body: unknown,
+    call: PeerCall,
+  ): Promise<Buffer>;
+}
+
 /** The peer did not answer (refused, reset, timed out): it may be dead or frozen. */
 export class PeerUnreachableError extends Error {
   override readonly name = 'PeerUnreachableError';
@@ -42,7 +54,7 @@ export class PeerUnreachableError extends Error {
  * peer). An error answer comes back as the `BrokerError` the peer answered (its code, message
  * and details), so a forwarded request fails as it would have on the owner.
  */
-export class HttpPeerClient implements PeerTransport {
+export class HttpPeerClient implements PeerTransport, PeerRequester {
   constructor(private readonly nodeId: string) {}
 
   async post(baseUrl: string, path: string, body: unknown, call: PeerCall): Promise<unknown> {
@@ -54,11 +66,23 @@ export class HttpPeerClient implements PeerTransport {
     return this.send(baseUrl, path, undefined, call);
   }
 
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    baseUrl: string,
+    path: string,
+    body: unknown,
+    call: PeerCall,
+  ): Promise<Buffer> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    return this.send(baseUrl, path, text, call, method);
+  }
+
   private async send(
     baseUrl: string,
     path: string,
     body: string | undefined,
     call: PeerCall,
+    method: 'GET' | 'POST' | 'DELETE' = body === undefined ? 'GET' : 'POST',
   ): Promise<Buffer> {
     const timeout = AbortSignal.timeout(call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
@@ -69,7 +93,7 @@ export class HttpPeerClient implements PeerTransport {
     let status: number;
     try {
       const response = await fetch(new URL(path, baseUrl), {
-        method: body === undefined ? 'GET' : 'POST',
+        method,
         headers,
         body,
         signal,

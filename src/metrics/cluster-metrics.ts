@@ -5,7 +5,15 @@ import { BrokerMetrics } from './broker-metrics';
 const LOSS_REASONS = ['fenced', 'lapsed', 'handed-over', 'closed'] as const;
 
 /** What a node forwards to another (the `type` label). */
-export const FORWARDED_TYPES = ['produce', 'receive', 'acks', 'read', 'reset', 'release'] as const;
+export const FORWARDED_TYPES = [
+  'produce',
+  'receive',
+  'acks',
+  'read',
+  'reset',
+  'release',
+  'group',
+] as const;
 export type ForwardedType = (typeof FORWARDED_TYPES)[number];
 
 /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { assertRoomForMember } from '../../common/limits';
@@ -7,6 +7,7 @@ import { DeadlineTimer } from '../../common/deadline-timer';
 import { BrokerError, ErrorCode } from '../../common/errors';
 import { assertGroupName, assertTopicName } from '../../common/names';
 import type { BrokerConfig } from '../../config/broker-config';
+import { ClusterRuntime } from '../../cluster/cluster-runtime';
 import { Storage } from '../../persistence/port/storage';
 import { PartitionBoundsMirror } from '../../persistence/partition-bounds-mirror';
 import { LogWaiters } from '../topics/log-waiters';
@@ -69,6 +70,7 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Optional() @Inject(ClusterRuntime) private readonly cluster?: ClusterRuntime,
   ) {
     this.reaper = new DeadlineTimer(
       clock,
@@ -78,6 +80,15 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    if (this.storage.kind === 'postgres' && this.cluster) {
+      // A cluster (DESIGN §7 "State"): a node holds only the groups it coordinates, each
+      // loaded from the database when it starts to coordinate it, dropped when it stops.
+      this.cluster.onGroupPrepare((lease) => this.load(lease.group));
+      this.cluster.onGroupChange((change) => {
+        if (change.kind === 'lost') this.drop(change.lease.group);
+      });
+      return;
+    }
     for (const row of await this.storage.offsets.list()) {
       this.ensure(row.group).committed.set(groupPartitionKey(row), {
         topicId: row.topicId,
@@ -85,6 +96,32 @@ export class StreamGroupsService implements OnModuleInit, OnModuleDestroy {
         offset: row.committedOffset,
       });
     }
+  }
+
+  /** Starts coordinating a group: empty membership, committed offsets from the database. */
+  private async load(groupName: string): Promise<void> {
+    const rows = (await this.storage.offsets.list()).filter((row) => row.group === groupName);
+    this.drop(groupName);
+    if (rows.length === 0) return;
+    const entry = this.ensure(groupName);
+    for (const row of rows) {
+      entry.committed.set(groupPartitionKey(row), {
+        topicId: row.topicId,
+        partition: row.partition,
+        offset: row.committedOffset,
+      });
+    }
+  }
+
+  /**
+   * Stops coordinating a group: every member is removed (its waits end; its next call gets
+   * `MEMBER_NOT_FOUND` from the new coordinator and joins again) and the group is forgotten.
+   */
+  private drop(groupName: string): void {
+    const entry = this.groups.get(groupName);
+    if (!entry) return;
+    for (const memberId of entry.group.memberIds()) this.apply(entry, entry.group.leave(memberId));
+    this.groups.delete(groupName);
   }
 
   /** Stops the reaper; from now on, membership changes (sockets closing) touch nothing else. */

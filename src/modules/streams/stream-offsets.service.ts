@@ -68,10 +68,12 @@ export class StreamOffsetsService implements OnModuleInit {
       throw new BrokerError(ErrorCode[verdict.code], verdict.message, details);
     }
     for (const w of writes) {
-      const bounds = this.partitionBounds.partitionState(
-        w.partition.topicId,
-        w.partition.partition,
-      );
+      const { topicId, partition } = w.partition;
+      let bounds = this.partitionBounds.partitionState(topicId, partition);
+      if (this.storage.kind === 'postgres' && w.offset > (bounds?.logEndOffset ?? 0)) {
+        // In a cluster, other nodes append: the mirror may lag the log this member read.
+        bounds = await this.partitionBounds.refresh(topicId, partition);
+      }
       const logEndOffset = bounds?.logEndOffset ?? 0;
       if (w.offset > logEndOffset) {
         throw new BrokerError(

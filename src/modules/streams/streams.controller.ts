@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   Header,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -16,6 +17,7 @@ import { StreamConsumerService } from './stream-consumer.service';
 import { withRecords } from '../../common/record-wire';
 import { StreamGroupsService } from './stream-groups.service';
 import { StreamOffsetsService } from './stream-offsets.service';
+import { FORWARDED_HEADER, StreamGroupRouting } from './stream-group-routing';
 import {
   assignmentAnswerSchema,
   commitAnswerSchema,
@@ -51,12 +53,17 @@ interface MemberParams {
   memberId: string;
 }
 
+const groupPath = (group: string): string => `/streams/groups/${encodeURIComponent(group)}`;
+const memberPath = (p: MemberParams): string =>
+  `${groupPath(p.group)}/members/${encodeURIComponent(p.memberId)}`;
+
 @Controller('streams/groups')
 export class StreamsController {
   constructor(
     @Inject(StreamGroupsService) private readonly groups: StreamGroupsService,
     @Inject(StreamOffsetsService) private readonly offsets: StreamOffsetsService,
     @Inject(StreamConsumerService) private readonly consumer: StreamConsumerService,
+    @Inject(StreamGroupRouting) private readonly routing: StreamGroupRouting,
   ) {}
 
   @Permit(Action.CONSUME, groupParam(), { readTopics: 'topics' })
@@ -78,8 +85,18 @@ export class StreamsController {
     response: joinAnswerSchema,
     status: 201,
   })
-  join(@Param('group') group: string, @Body() body: JoinBody): Promise<JoinAnswer> {
-    return this.groups.join(group, body, MemberKind.POLLING);
+  join(
+    @Param('group') group: string,
+    @Body() body: JoinBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<JoinAnswer> {
+    return this.routing.run(
+      group,
+      { authorization, forwardedBy },
+      () => this.groups.join(group, body, MemberKind.POLLING),
+      { method: 'POST', path: `${groupPath(group)}/members`, body },
+    );
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -95,15 +112,27 @@ export class StreamsController {
     response: pollAnswerSchema,
   })
   @Header('content-type', 'application/json; charset=utf-8')
-  async poll(@Param() params: MemberParams, @Body() body: PollBody): Promise<Buffer> {
-    const { records, ...assignment } = await this.consumer.poll(
+  poll(
+    @Param() params: MemberParams,
+    @Body() body: PollBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<Buffer> {
+    return this.routing.run(
       params.group,
-      params.memberId,
-      body.maxRecords,
-      body.waitMs,
-      body.paused ?? [],
+      { authorization, forwardedBy },
+      async () => {
+        const { records, ...assignment } = await this.consumer.poll(
+          params.group,
+          params.memberId,
+          body.maxRecords,
+          body.waitMs,
+          body.paused ?? [],
+        );
+        return withRecords(assignment, records.json);
+      },
+      { method: 'POST', path: `${memberPath(params)}/poll`, body, waitMs: body.waitMs, raw: true },
     );
-    return withRecords(assignment, records.json);
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -119,8 +148,18 @@ export class StreamsController {
     body: heartbeatSchema,
     response: assignmentAnswerSchema,
   })
-  heartbeat(@Param() params: MemberParams, @Body() body: HeartbeatBody): AssignmentAnswer {
-    return this.groups.heartbeat(params.group, params.memberId, body.owned);
+  heartbeat(
+    @Param() params: MemberParams,
+    @Body() body: HeartbeatBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<AssignmentAnswer> {
+    return this.routing.run(
+      params.group,
+      { authorization, forwardedBy },
+      () => this.groups.heartbeat(params.group, params.memberId, body.owned),
+      { method: 'POST', path: `${memberPath(params)}/heartbeat`, body },
+    );
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -134,8 +173,17 @@ export class StreamsController {
     params: memberParamsSchema,
     status: 204,
   })
-  leave(@Param() params: MemberParams): Promise<void> {
-    return this.consumer.leave(params.group, params.memberId);
+  leave(
+    @Param() params: MemberParams,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<void> {
+    return this.routing.run(
+      params.group,
+      { authorization, forwardedBy },
+      () => this.consumer.leave(params.group, params.memberId),
+      { method: 'DELETE', path: memberPath(params) },
+    );
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -158,13 +206,20 @@ export class StreamsController {
     body: commitSchema,
     response: commitAnswerSchema,
   })
-  async commit(
+  commit(
     @Param('group') group: string,
     @Body() body: CommitBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
   ): Promise<{ offsets: OffsetBody[] }> {
-    return {
-      offsets: await this.offsets.commit(group, body.memberId, body.generation, body.offsets),
-    };
+    return this.routing.run(
+      group,
+      { authorization, forwardedBy },
+      async () => ({
+        offsets: await this.offsets.commit(group, body.memberId, body.generation, body.offsets),
+      }),
+      { method: 'POST', path: `${groupPath(group)}/offsets`, body },
+    );
   }
 
   @Permit(Action.MANAGE, groupParam())
@@ -184,8 +239,18 @@ export class StreamsController {
     body: resetSchema,
     response: groupViewSchema,
   })
-  reset(@Param('group') group: string, @Body() body: ResetBody): Promise<GroupView> {
-    return this.offsets.reset(group, body);
+  reset(
+    @Param('group') group: string,
+    @Body() body: ResetBody,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<GroupView> {
+    return this.routing.run(
+      group,
+      { authorization, forwardedBy },
+      () => this.offsets.reset(group, body),
+      { method: 'POST', path: `${groupPath(group)}/offsets/reset`, body },
+    );
   }
 
   @AnyToken()
@@ -196,8 +261,11 @@ export class StreamsController {
       'Every streaming consumer group: generation, number of members, topics, and the lag summed over partitions with a committed offset.',
     response: groupListSchema,
   })
-  list(): GroupList {
-    return this.offsets.list();
+  list(
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<GroupList> {
+    return this.routing.list({ authorization, forwardedBy }, () => this.offsets.list());
   }
 
   @Permit(Action.MANAGE, groupParam())
@@ -211,8 +279,17 @@ export class StreamsController {
     params: groupParamsSchema,
     status: 204,
   })
-  delete(@Param('group') group: string): Promise<void> {
-    return this.offsets.deleteGroup(group);
+  delete(
+    @Param('group') group: string,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<void> {
+    return this.routing.run(
+      group,
+      { authorization, forwardedBy },
+      () => this.offsets.deleteGroup(group),
+      { method: 'DELETE', path: groupPath(group) },
+    );
   }
 
   @Permit(Action.CONSUME, groupParam())
@@ -225,7 +302,16 @@ export class StreamsController {
     params: groupParamsSchema,
     response: groupViewSchema,
   })
-  describe(@Param('group') group: string): GroupView {
-    return this.offsets.describe(group);
+  describe(
+    @Param('group') group: string,
+    @Headers('authorization') authorization?: string,
+    @Headers(FORWARDED_HEADER) forwardedBy?: string,
+  ): Promise<GroupView> {
+    return this.routing.run(
+      group,
+      { authorization, forwardedBy },
+      () => this.offsets.describe(group),
+      { method: 'GET', path: groupPath(group) },
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TopicsModule } from '../topics/topics.module';
 import { StreamConsumerService } from './stream-consumer.service';
+import { StreamGroupRouting } from './stream-group-routing';
 import { StreamGroupsService } from './stream-groups.service';
 import { StreamOffsetsService } from './stream-offsets.service';
 import { StreamRecordReader } from './stream-record-reader';
@@ -17,6 +18,7 @@ import { StreamsGateway } from './streams.gateway';
     StreamRecordReader,
     StreamConsumerService,
     StreamsGateway,
+    StreamGroupRouting,
   ],
   exports: [StreamGroupsService, StreamOffsetsService],
 })

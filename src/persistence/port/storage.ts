@@ -1,3 +1,4 @@
+import type { GroupFence } from '../../cluster/group-lease-store';
 import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { CatalogueStorage } from './catalogue-storage';
 import type { DeadLetterStorage } from './dead-letter-storage';
@@ -43,6 +44,15 @@ export abstract class Storage {
    * engine without leases (SQLite: one node) ignores it.
    */
   setWriteFence(fence: WriteFence | null): void {
+    void fence;
+  }
+
+  /**
+   * Fences every later write of a streaming group's committed offsets with the group's
+   * coordinator lease `fence` answers, checked in the write's own transaction; null stops
+   * fencing. An engine without leases (SQLite: one node) ignores it.
+   */
+  setGroupFence(fence: GroupFence | null): void {
     void fence;
   }
 

@@ -1,6 +1,7 @@
 import type { OffsetStorage } from '../port/offset-storage';
 import { MissingPartitionError } from '../port/log-storage';
 import type { CommittedOffset, OffsetCommit } from '../port/rows';
+import { GroupFences } from './postgres-group-leases';
 import { missingPartitionOf } from './postgres-errors';
 import { TransactionRunner, WorkMode } from './transaction-runner';
 
@@ -12,10 +13,14 @@ const UPSERT = `
 
 /**
  * Committed offsets of streaming consumer groups on PostgreSQL. A commit naming a partition
- * that does not exist rejects with `MissingPartitionError` and commits nothing.
+ * that does not exist rejects with `MissingPartitionError` and commits nothing. In a cluster,
+ * every write of a group's offsets is fenced by its coordinator lease (`GroupFences`).
  */
 export class PostgresOffsets implements OffsetStorage {
-  constructor(private readonly runner: TransactionRunner) {}
+  constructor(
+    private readonly runner: TransactionRunner,
+    private readonly fences: GroupFences = new GroupFences(),
+  ) {}
 
   commit(group: string, offsets: readonly OffsetCommit[], committedAtMs: number): Promise<void> {
     // One row per partition: a partition named twice keeps its last offset.
@@ -26,6 +31,7 @@ export class PostgresOffsets implements OffsetStorage {
     );
     return this.runner.run(WorkMode.WRITE, async (client) => {
       if (unique.length === 0) return;
+      await this.fences.check(client, group);
       try {
         await client.query(UPSERT, [
           group,
@@ -55,6 +61,7 @@ export class PostgresOffsets implements OffsetStorage {
 
   deleteGroup(group: string): Promise<void> {
     return this.runner.run(WorkMode.WRITE, async (client) => {
+      await this.fences.check(client, group);
       await client.query('DELETE FROM stream_offsets WHERE group_name = $1', [group]);
     });
   }

@@ -123,6 +123,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     FOREIGN KEY (topic_id, partition) REFERENCES partitions (topic_id, partition) ON DELETE CASCADE
   ) WITH (fillfactor = 50);
   `,
+  // Streaming groups in a cluster (DESIGN §7 "State"): one coordinator lease per group, the
+  // same rules as a partition's. Committed offsets are written under it (fenced).
+  `
+  CREATE TABLE group_leases (
+    group_name text PRIMARY KEY,
+    owner text NOT NULL,
+    epoch bigint NOT NULL CHECK (epoch > 0),
+    expires_at timestamptz NOT NULL
+  ) WITH (fillfactor = 50);
+  `,
 ];
 
 /** The schema version this build of Weir migrates to. */

@@ -1,3 +1,4 @@
+import type { GroupFence } from '../../cluster/group-lease-store';
 import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { BoundsChange } from '../port/log-storage';
 import { Storage } from '../port/storage';
@@ -5,6 +6,7 @@ import type { WriteFence } from '../port/write-fence';
 import { WriteFences } from './lease-fence';
 import { PostgresCatalogue } from './postgres-catalogue';
 import { PostgresDeadLetters } from './postgres-dead-letters';
+import { GroupFences, PostgresGroupLeases } from './postgres-group-leases';
 import { PostgresLeaseStore } from './postgres-lease-store';
 import { PostgresLog } from './postgres-log';
 import { PostgresNodeRegistry } from './postgres-node-registry';
@@ -31,6 +33,7 @@ export class PostgresStorage extends Storage {
   readonly offsets: PostgresOffsets;
   readonly deadLetters: PostgresDeadLetters;
   private readonly fences = new WriteFences();
+  private readonly groupFences = new GroupFences();
 
   private constructor(
     private readonly runner: TransactionRunner,
@@ -42,7 +45,7 @@ export class PostgresStorage extends Storage {
     this.catalogue = new PostgresCatalogue(runner, report);
     this.log = new PostgresLog(runner, report, this.fences);
     this.shares = new PostgresShares(runner, report, this.fences);
-    this.offsets = new PostgresOffsets(runner);
+    this.offsets = new PostgresOffsets(runner, this.groupFences);
     this.deadLetters = new PostgresDeadLetters(runner, report);
   }
 
@@ -72,6 +75,7 @@ export class PostgresStorage extends Storage {
     return Promise.resolve({
       registry: new PostgresNodeRegistry(runner),
       leases: new PostgresLeaseStore(runner),
+      groups: new PostgresGroupLeases(runner),
       maxLockHoldMs: Math.max(options.lockTimeoutMs, options.idleInTransactionTimeoutMs),
       close: () => runner.close(),
     });
@@ -84,6 +88,10 @@ export class PostgresStorage extends Storage {
 
   override setWriteFence(fence: WriteFence | null): void {
     this.fences.set(fence);
+  }
+
+  override setGroupFence(fence: GroupFence | null): void {
+    this.groupFences.set(fence);
   }
 
   /** Proves a transaction id can be assigned on the primary (fails on a standby). */
