@@ -116,4 +116,49 @@ describe('three Weir nodes over PostgreSQL: a WebSocket member of a group coordi
       'the member left when its socket closed',
     );
   });
+  it('ends a WebSocket member on its coordinator with MEMBER_NOT_FOUND, naming the subscription, when that node loses the group (a freeze past its lease)', async () => {
+    const two = cluster.node('node-2').url;
+    const group = Array.from({ length: 200 }, (_x, i) => `frozen-${i}`).find(
+      (g) => coordinatorOf(g, NODES) === 'node-2',
+    )!;
+    await callUntilOk(two, 'POST', '/topics', { name: 'beats', partitions: 1 }, 10_000);
+    const client = await WsTestClient.connect(`${two.replace('http', 'ws')}/ws`);
+    try {
+      const subscribed = await client.request(
+        { type: 'subscribe', mode: 'stream', group, topics: ['beats'], credit: 10 },
+        10_000,
+      );
+      expect(subscribed).toMatchObject({ type: 'subscribed' });
+      const { view } = await cluster.waitForView(
+        'node-1',
+        (v) => (v as GroupsView).groups?.some((g) => g.group === group) === true,
+        4 * LEASE_MS,
+        'node-1 sees the group coordinator',
+      );
+      expect((view as GroupsView).groups?.find((g) => g.group === group)?.coordinator).toBe(
+        'node-2',
+      );
+      cluster.freeze('node-2');
+      try {
+        await cluster.waitForView(
+          'node-1',
+          (v) => {
+            const held = (v as GroupsView).groups?.find((g) => g.group === group);
+            return held !== undefined && held.coordinator !== 'node-2';
+          },
+          4 * LEASE_MS,
+          'another node coordinates the group',
+        );
+      } finally {
+        cluster.thaw('node-2');
+      }
+      const ended = await client.waitFor(
+        (f) => f.type === 'error' && f.subscriptionId === subscribed.subscriptionId,
+        4 * LEASE_MS,
+      );
+      expect(ended).toMatchObject({ error: { code: 'MEMBER_NOT_FOUND' } });
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -9,6 +9,8 @@ export interface ClusterView {
   storage: string;
   nodes: Array<{ nodeId: string; url: string; alive: boolean; lastSeenMs: number }>;
   partitions: Array<{ topic: string; partition: number; owner: string; epoch: number }>;
+  /** Streaming groups' coordinators (PostgreSQL only). */
+  groups?: Array<{ group: string; coordinator: string; epoch: number }>;
 }
 
 /** One Weir node of the cluster: a child process on a port of its own, kept across restarts. */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { ErrorBody, ErrorCode } from '../../common/errors';
 import { parseWith } from '../../common/http/validation.guard';
 import { Subscription } from '../../ws/subscription-hub';
 import { withRecords } from '../../common/record-wire';
@@ -35,6 +36,8 @@ export class StreamSubscription implements Subscription {
   private readonly closing: Promise<void>;
   private markClosing: () => void = () => undefined;
   private pumping: Promise<void> = Promise.resolve();
+  private ended = false;
+  private endedListener: (() => void) | undefined;
 
   constructor(
     private readonly subscriptionId: string,
@@ -93,6 +96,20 @@ export class StreamSubscription implements Subscription {
     this.leave();
   }
 
+  onEnded(listener: () => void): void {
+    if (this.ended) listener();
+    else this.endedListener = listener;
+  }
+
+  /** Ends the subscription on its own: tells the client why (with its id), and is forgotten. */
+  private end(error: ErrorBody): void {
+    this.ended = true;
+    this.closed = true;
+    this.markClosing();
+    this.session.send({ type: 'error', subscriptionId: this.subscriptionId, error });
+    this.endedListener?.();
+  }
+
   private leave(): void {
     this.services.groups.listen(this.entry.group.name, this.memberId, undefined);
     this.services.groups.leave(this.entry, this.memberId);
@@ -102,7 +119,15 @@ export class StreamSubscription implements Subscription {
     const { consumer, waiters, groups } = this.services;
     while (!this.closed && !waiters.isClosed) {
       const member = this.entry.group.member(this.memberId);
-      if (!member) break;
+      if (!member) {
+        if (this.closed) return;
+        // removed without a leave: its group's coordinator moved to another node (a cluster)
+        this.end({
+          code: ErrorCode.MEMBER_NOT_FOUND,
+          message: 'The member left its group (its coordinator changed); subscribe again',
+        });
+        return;
+      }
       try {
         // credit alone does not bound the socket's memory; an unsubscribe ends the wait
         await Promise.race([this.session.whenWritable(), this.closing]);
@@ -120,12 +145,8 @@ export class StreamSubscription implements Subscription {
         groups.refresh(this.entry);
       } catch (error) {
         this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-        this.session.sendError(
-          { code: 'INTERNAL_ERROR', message: 'stream subscription stopped' },
-          undefined,
-        );
-        this.closed = true;
         this.leave(); // its partitions must not stay with a member that no longer reads them
+        this.end({ code: ErrorCode.INTERNAL_ERROR, message: 'stream subscription stopped' });
         return;
       }
     }

@@ -49,7 +49,18 @@ export class RecordLogService implements BeforeApplicationShutdown {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
     @Inject(LogWaiters) private readonly waiters: LogWaiters,
-  ) {}
+  ) {
+    // Appends another node committed (a cluster): the bounds mirror has adopted them already
+    // (it listened first); readers waiting on those partitions here wake as for a local one.
+    storage.onBoundsChanged((change) => {
+      if (!change.remote) return;
+      for (const { topicId, partition } of change.bounds) {
+        this.waiters.notify(partitionKey(topicId, partition));
+        const name = this.topics.findById(topicId)?.name;
+        if (name !== undefined) this.waiters.notify(topicNameKey(name));
+      }
+    });
+  }
 
   /** Answers pending long-polls before the server closes, so that it can finish. */
   beforeApplicationShutdown(): void {

@@ -44,6 +44,11 @@ export interface PartitionBounds {
 export interface BoundsChange {
   bounds: PartitionBounds[];
   deletedTopicIds: number[];
+  /**
+   * Committed by another node sharing the storage (a cluster), reported here so that this
+   * node's readers wake; absent for this node's own commits.
+   */
+  remote?: boolean;
 }
 
 /**

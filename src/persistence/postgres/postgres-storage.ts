@@ -3,6 +3,7 @@ import type { ClusterCoordination } from '../../cluster/lease-store';
 import type { BoundsChange } from '../port/log-storage';
 import { Storage } from '../port/storage';
 import type { WriteFence } from '../port/write-fence';
+import { BoundsNotices } from './bounds-notices';
 import { WriteFences } from './lease-fence';
 import { PostgresCatalogue } from './postgres-catalogue';
 import { PostgresDeadLetters } from './postgres-dead-letters';
@@ -34,6 +35,9 @@ export class PostgresStorage extends Storage {
   readonly deadLetters: PostgresDeadLetters;
   private readonly fences = new WriteFences();
   private readonly groupFences = new GroupFences();
+  /** Other nodes' commits, and this node's told to them, once it joined a cluster. */
+  private readonly notices: BoundsNotices;
+  private publishing = false;
 
   private constructor(
     private readonly runner: TransactionRunner,
@@ -41,7 +45,11 @@ export class PostgresStorage extends Storage {
     private readonly options: PostgresStorageOptions,
   ) {
     super();
-    const report = (change: BoundsChange) => this.reportBounds(change);
+    this.notices = new BoundsNotices(runner, options, (change) => this.reportBounds(change));
+    const report = (change: BoundsChange) => {
+      this.reportBounds(change);
+      if (this.publishing) this.notices.publish(change);
+    };
     this.catalogue = new PostgresCatalogue(runner, report);
     this.log = new PostgresLog(runner, report, this.fences);
     this.shares = new PostgresShares(runner, report, this.fences);
@@ -69,16 +77,19 @@ export class PostgresStorage extends Storage {
    * The registry and lease table on a small pool of their own to the same primary (it follows
    * a promotion as the data pool does); every lease call is one short statement.
    */
-  override openCoordination(): Promise<ClusterCoordination> {
+  override async openCoordination(): Promise<ClusterCoordination> {
+    // Wake-ups across nodes: tell the others what commits here change, hear theirs.
+    this.publishing = true;
+    await this.notices.listen();
     const options = { ...this.options, poolSize: 2 };
     const runner = new TransactionRunner(new PrimaryPool(options), options.maxRetries);
-    return Promise.resolve({
+    return {
       registry: new PostgresNodeRegistry(runner),
       leases: new PostgresLeaseStore(runner),
       groups: new PostgresGroupLeases(runner),
       maxLockHoldMs: Math.max(options.lockTimeoutMs, options.idleInTransactionTimeoutMs),
       close: () => runner.close(),
-    });
+    };
   }
 
   /** Index in `urls` of the server written through now, or null while none is known. */
@@ -103,6 +114,7 @@ export class PostgresStorage extends Storage {
 
   async close(): Promise<void> {
     await this.log.close();
+    await this.notices.close();
     await this.runner.close();
   }
 }
