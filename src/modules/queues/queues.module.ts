@@ -12,8 +12,7 @@ import { ShareKeyReader } from './share-key-reader';
 import { ShareOwnership } from './share-ownership';
 import { LockExpiryScheduler } from './lock-expiry.scheduler';
 import { SharePartitionWriter } from './share-partition-writer';
-import { ackRouterProvider, receiveRouterProvider } from './share-routing';
-import { resetRouterProvider } from './share-reset-routing';
+import { ackRouterProvider, receiveRouterProvider, resetRouterProvider } from './share-routing';
 import { ShareSettlement } from './share-settlement';
 
 /** Share groups: queue semantics on the log (DESIGN §3). */

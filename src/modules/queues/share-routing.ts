@@ -3,6 +3,7 @@ import { AckRouter } from '../../cluster/ack-router';
 import { ClusterRuntime } from '../../cluster/cluster-runtime';
 import { HttpPeerClient } from '../../cluster/peer-client';
 import { ReceiveRouter } from '../../cluster/receive-router';
+import { ShareResetRouter } from '../../cluster/share-reset-router';
 import { BROKER_CONFIG } from '../../common/core.module';
 import type { BrokerConfig } from '../../config/broker-config';
 import { ClusterMetrics } from '../../metrics/cluster-metrics';
@@ -80,4 +81,12 @@ export const ackRouterProvider: Provider = {
       async (group, items) => await acks.acknowledge(group, items),
       metrics,
     ),
+};
+
+/** Share-group resets through any node of a cluster; on a single node, straight here. */
+export const resetRouterProvider: Provider = {
+  provide: ShareResetRouter,
+  inject: [ClusterRuntime, HttpPeerClient, ClusterMetrics],
+  useFactory: (runtime: ClusterRuntime, peers: HttpPeerClient, metrics: ClusterMetrics) =>
+    new ShareResetRouter(runtime, peers, metrics),
 };

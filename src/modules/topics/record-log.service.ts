@@ -54,8 +54,12 @@ export class RecordLogService implements BeforeApplicationShutdown {
     // (it listened first); readers waiting on those partitions here wake as for a local one.
     storage.onBoundsChanged((change) => {
       if (!change.remote) return;
+      const topicIds = new Set<number>();
       for (const { topicId, partition } of change.bounds) {
         this.waiters.notify(partitionKey(topicId, partition));
+        topicIds.add(topicId);
+      }
+      for (const topicId of topicIds) {
         const name = this.topics.findById(topicId)?.name;
         if (name !== undefined) this.waiters.notify(topicNameKey(name));
       }

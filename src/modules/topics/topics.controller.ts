@@ -1,4 +1,3 @@
-import { ClusterRuntime } from '../../cluster/cluster-runtime';
 import {
   Body,
   Controller,
@@ -50,7 +49,6 @@ export class TopicsController {
     @Inject(RecordLogService) private readonly recordLog: RecordLogService,
     @Inject(ProduceRouter) private readonly produceRouter: ProduceRouter,
     @Inject(ReadRouter) private readonly readRouter: ReadRouter,
-    @Inject(ClusterRuntime) private readonly runtime: ClusterRuntime,
   ) {}
 
   @Permit(Action.MANAGE, topicInBody('name'))
@@ -71,9 +69,7 @@ export class TopicsController {
     status: 201,
   })
   async create(@Body() body: CreateTopicBody): Promise<TopicView> {
-    const row = await this.topics.create(body.name, body.partitions, body.config);
-    await this.runtime.refresh(); // in a cluster, this node takes its share of them at once
-    return this.topics.describe(row);
+    return this.topics.describe(await this.topics.create(body.name, body.partitions, body.config));
   }
 
   @AnyToken()
@@ -118,9 +114,7 @@ export class TopicsController {
     response: topicViewSchema,
   })
   async update(@Param('topic') topic: string, @Body() body: UpdateTopicBody): Promise<TopicView> {
-    const row = await this.topics.update(topic, body);
-    if (body.partitions !== undefined) await this.runtime.refresh();
-    return this.topics.describe(row);
+    return this.topics.describe(await this.topics.update(topic, body));
   }
 
   @Permit(Action.MANAGE, topicParam())

@@ -1,3 +1,4 @@
+import { ClusterRuntime } from '../../cluster/cluster-runtime';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { BROKER_CONFIG } from '../../common/core.module';
@@ -39,6 +40,7 @@ export class TopicsService implements OnModuleInit {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(BrokerMetrics) private readonly metrics: BrokerMetrics,
+    @Inject(ClusterRuntime) private readonly runtime: ClusterRuntime,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -46,7 +48,10 @@ export class TopicsService implements OnModuleInit {
     this.metrics.addCollector(() => this.reportPartitions());
   }
 
-  /** Creates a topic; `TOPIC_ALREADY_EXISTS` if the name is taken (here or on another node). */
+  /**
+   * Creates a topic; `TOPIC_ALREADY_EXISTS` if the name is taken (here or on another node). In
+   * a cluster this node takes its share of the new partitions before it answers.
+   */
   async create(
     name: string,
     partitions?: number,
@@ -62,20 +67,17 @@ export class TopicsService implements OnModuleInit {
       maxMessageBytes: this.config.defaultMaxMessageBytes,
       ...config,
     });
+    let row: TopicRow;
     try {
-      const row = await this.storage.catalogue.createTopic(
-        name,
-        count,
-        fullConfig,
-        this.clock.now(),
-      );
+      row = await this.storage.catalogue.createTopic(name, count, fullConfig, this.clock.now());
       this.remember(row);
-      return row;
     } catch (error) {
       if (!(error instanceof NameTakenError)) throw error;
       await this.reload(name);
       throw alreadyExists(name);
     }
+    await this.runtime.refresh();
+    return row;
   }
 
   /**
@@ -113,9 +115,12 @@ export class TopicsService implements OnModuleInit {
     return [...this.topics.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Grows partitions and changes config. Fewer partitions than now: `INVALID_PARTITION_COUNT`. */
-  update(name: string, changes: TopicChanges): Promise<TopicRow> {
-    return this.inTurn(name, async () => {
+  /**
+   * Grows partitions and changes config. Fewer partitions than now: `INVALID_PARTITION_COUNT`.
+   * In a cluster this node takes its share of partitions added before it answers.
+   */
+  async update(name: string, changes: TopicChanges): Promise<TopicRow> {
+    const updated = await this.inTurn(name, async () => {
       const current = this.get(name);
       const partitions = changes.partitions ?? current.partitions;
       if (partitions < current.partitions) {
@@ -127,10 +132,12 @@ export class TopicsService implements OnModuleInit {
       this.assertPartitionCount(partitions);
       const config = this.validConfig({ ...current.config, ...changes.config });
       await this.storage.catalogue.alterTopic(current.id, partitions, config);
-      const updated: TopicRow = { ...current, partitions, config };
-      this.remember(updated);
-      return updated;
+      const row: TopicRow = { ...current, partitions, config };
+      this.remember(row);
+      return row;
     });
+    if (changes.partitions !== undefined) await this.runtime.refresh();
+    return updated;
   }
 
   /** Deletes the topic and all its records. */
