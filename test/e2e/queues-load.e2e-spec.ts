@@ -76,7 +76,12 @@ describe('share groups under load', () => {
         for (let round = 0; round < 4000 && accepted.size < total; round++) {
           const got = worker.take() as Array<Delivery & { value: number }>;
           if (got.length === 0) {
-            await worker.client.waitFor(() => true, 50).catch(() => undefined);
+            // wait for a frame not seen yet (those received already would match at once and
+            // spend the round bound in a spin, closing the worker while it holds pushed records)
+            const seen = worker.client.frames.length;
+            await worker.client
+              .waitFor(() => worker.client.frames.length > seen, 50)
+              .catch(() => undefined);
             await new Promise((resolve) => setImmediate(resolve));
             continue;
           }
